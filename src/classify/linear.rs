@@ -1,0 +1,56 @@
+//! A linear multi-class model: `scores = xᵀW + b`, with `W` stored feature-major (one row of per-label weights
+//! per feature) so a sparse row touches contiguous memory.
+
+use super::Classifier;
+use crate::featurize::SparseVector;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearModel {
+    labels: Vec<String>,
+    /// `n_features × n_labels`.
+    weights: Array2<f32>,
+    bias: Array1<f32>,
+}
+
+impl LinearModel {
+    pub fn new(labels: Vec<String>, weights: Array2<f32>, bias: Array1<f32>) -> Self {
+        assert_eq!(weights.ncols(), labels.len());
+        assert_eq!(bias.len(), labels.len());
+        LinearModel {
+            labels,
+            weights,
+            bias,
+        }
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    /// The weight of one feature for one label.
+    pub fn weight(&self, feature: usize, label: usize) -> f32 {
+        self.weights[[feature, label]]
+    }
+}
+
+impl Classifier for LinearModel {
+    fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    fn scores(&self, features: &SparseVector) -> Vec<f32> {
+        let mut scores = self.bias.to_vec();
+        for (feature, value) in features.iter() {
+            if feature >= self.weights.nrows() {
+                continue;
+            }
+            let row = self.weights.row(feature);
+            for (score, weight) in scores.iter_mut().zip(row.iter()) {
+                *score += value * weight;
+            }
+        }
+        scores
+    }
+}

@@ -1,0 +1,53 @@
+//! `triage cv`: stratified K-fold cross-validation of the whole training procedure.
+
+use super::input::read_examples;
+use super::train::TrainingOptions;
+use crate::validation::cross_validate;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    /// Labelled CSV file.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Number of folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: TrainingOptions,
+}
+
+pub fn run(args: CvArgs) -> anyhow::Result<ExitCode> {
+    let params = args.options.params()?;
+    let (examples, _) = read_examples(
+        &args.input,
+        &args.options.text_column,
+        &args.options.label_column,
+    )?;
+    let (texts, labels): (Vec<String>, Vec<String>) =
+        examples.into_iter().map(|e| (e.text, e.label)).unzip();
+    let result = cross_validate(&texts, &labels, args.folds, &params)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        println!(
+            "{}-fold cross-validation on {} rows",
+            result.folds, result.pooled.n
+        );
+        println!("mean macro-F1  {:.4}", result.mean_macro_f1);
+        let folds: Vec<String> = result
+            .fold_macro_f1
+            .iter()
+            .map(|f| format!("{f:.4}"))
+            .collect();
+        println!("fold macro-F1  {}", folds.join(" "));
+        println!();
+        super::evaluate::print_report(&result.pooled);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,98 @@
+//! `triage evaluate`: how a model does on a labelled file.
+
+use super::input::{load_model, read_examples};
+use crate::metrics::{Evaluation, Outcome};
+use clap::Args;
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Model file (default: the shipped model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Labelled CSV file.
+    #[arg(long)]
+    pub input: PathBuf,
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    #[arg(long, default_value = "label")]
+    pub label_column: String,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let pipeline = load_model(args.model.as_deref())?;
+    let (examples, skipped) = read_examples(&args.input, &args.text_column, &args.label_column)?;
+    let outcomes: Vec<Outcome> = examples
+        .par_iter()
+        .map(|example| {
+            let decision = pipeline.triage(&example.text);
+            Outcome {
+                truth: example.label.clone(),
+                predicted: decision.label.clone(),
+                confidence: decision.confidence,
+                auto_routed: !decision.needs_review(),
+            }
+        })
+        .collect();
+    let evaluation = Evaluation::compute(&outcomes);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        print_report(&evaluation);
+    }
+    Ok(if skipped > 0 {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The plain-text report: summary, per-class table, confusion matrix, reliability bins.
+pub fn print_report(e: &Evaluation) {
+    println!("rows            {}", e.n);
+    println!("accuracy        {:.4}", e.accuracy);
+    println!("macro-F1        {:.4}", e.macro_f1);
+    println!("ECE (10 bins)   {:.4}", e.ece);
+    println!(
+        "auto-routed     {:.1}% of rows, precision {:.4}",
+        100.0 * e.auto_routed_share,
+        e.auto_routed_precision
+    );
+    println!();
+    let width = e.labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).max(5);
+    println!(
+        "{:<width$}  precision  recall      f1  support  auto-share  auto-precision",
+        "label"
+    );
+    for c in &e.per_class {
+        println!(
+            "{:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}  {:>10.3}  {:>14.4}",
+            c.label,
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support,
+            c.auto_routed_share,
+            c.auto_routed_precision
+        );
+    }
+    println!();
+    println!("confusion matrix (rows: true label, columns: predicted, in the order above)");
+    for (label, row) in e.labels.iter().zip(&e.confusion) {
+        let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
+        println!("{:<width$} {}", label, cells.join(""));
+    }
+    println!();
+    println!("reliability (confidence bin: rows, mean confidence, accuracy)");
+    for bin in e.reliability.iter().filter(|b| b.count > 0) {
+        println!(
+            "  {:.1}–{:.1}: {:>6}  {:.3}  {:.3}",
+            bin.lower, bin.upper, bin.count, bin.mean_confidence, bin.accuracy
+        );
+    }
+}

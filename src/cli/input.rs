@@ -1,0 +1,66 @@
+//! What several subcommands share: reading labelled rows and finding the model to use.
+
+use crate::error::TriageError;
+use crate::io::{Columns, TableReader};
+use crate::pipeline::{Example, Pipeline, model_file};
+use std::path::Path;
+
+/// The default model built into this binary (empty when the build had none).
+const DEFAULT_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.model"));
+
+/// Loads `--model`, or the shipped default model.
+pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {
+    match path {
+        Some(path) => Ok(model_file::load(path)?),
+        None if DEFAULT_MODEL.is_empty() => anyhow::bail!(
+            "this build has no default model: build it with `cargo run --release -- train --input corpora/complaints.csv --output models/default.model`, then rebuild, or pass --model"
+        ),
+        None => Ok(model_file::from_bytes(
+            DEFAULT_MODEL,
+            Path::new("<built-in default model>"),
+        )?),
+    }
+}
+
+/// Reads labelled rows. Broken rows are reported on stderr with their row numbers and skipped; the count of
+/// skipped rows is returned with the examples.
+pub fn read_examples(
+    path: &Path,
+    text_column: &str,
+    label_column: &str,
+) -> Result<(Vec<Example>, usize), TriageError> {
+    let reader = TableReader::open(
+        path,
+        &Columns {
+            text: text_column.to_string(),
+            id: None,
+            label: Some(label_column.to_string()),
+        },
+    )?;
+    let mut examples = Vec::new();
+    let mut skipped = 0;
+    for row in reader {
+        match row? {
+            Ok(row) => examples.push(Example {
+                text: row.text,
+                label: row.label.unwrap_or_default(),
+            }),
+            Err(error) => {
+                skipped += 1;
+                eprintln!(
+                    "warning: {}, row {}: {} (row skipped)",
+                    path.display(),
+                    error.number,
+                    error.message
+                );
+            }
+        }
+    }
+    if examples.is_empty() {
+        return Err(TriageError::BadInput {
+            path: path.to_path_buf(),
+            message: "no usable rows".into(),
+        });
+    }
+    Ok((examples, skipped))
+}

@@ -1,0 +1,44 @@
+//! The `triage` command line: one file per subcommand. Arguments are parsed by clap here, validated into the
+//! library's parameter types in each subcommand, and errors are returned to `main` as `anyhow` errors.
+
+mod classify;
+mod cv;
+mod evaluate;
+mod input;
+mod train;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "triage",
+    version,
+    about = "Classify enterprise complaints and route them to the responsible department"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model from a labelled CSV file.
+    Train(train::TrainArgs),
+    /// Classify complaints and route them to departments.
+    Classify(classify::ClassifyArgs),
+    /// Evaluate a model on a labelled CSV file.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Stratified K-fold cross-validation with the same settings as `train`.
+    Cv(cv::CvArgs),
+}
+
+/// Runs a parsed command line; the exit code says whether every row was handled.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Classify(args) => classify::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Cv(args) => cv::run(args),
+    }
+}

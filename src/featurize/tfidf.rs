@@ -1,0 +1,349 @@
+//! TF-IDF over word 1..=`word_ngram_max`-grams and char `char_ngram_min..=char_ngram_max`-grams.
+//!
+//! - Terms are identified by a stable 64-bit hash ([`super::hashing`]); the vocabulary keeps terms seen in at
+//!   least `min_df` training documents, indexed in ascending hash order so it is the same on every run.
+//! - tf is sublinear (`1 + ln tf`), idf is smoothed (`ln((1+n)/(1+df)) + 1`, as scikit-learn), rows are
+//!   L2-normalised.
+//! - Char n-grams never span a space; words that are only punctuation or spaces give no word features (their
+//!   characters still give char n-grams).
+
+use super::hashing::{TermKind, bigram_hash, term_hash};
+use super::{AnalyzedText, Featurizer, SparseVector};
+use crate::error::TriageError;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// Hyper-parameters of the TF-IDF featuriser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TfidfParams {
+    /// Longest word n-gram (default 2: unigrams and bigrams; 0 turns word features off).
+    pub word_ngram_max: usize,
+    /// Shortest char n-gram (default 1).
+    pub char_ngram_min: usize,
+    /// Longest char n-gram (default 3; 0 turns char features off).
+    pub char_ngram_max: usize,
+    /// Minimum number of training documents a term must occur in (default 2).
+    pub min_df: usize,
+    /// Keep at most this many terms, the most frequent by document frequency (default: no limit).
+    pub max_features: Option<usize>,
+    /// Use `1 + ln(tf)` instead of raw counts (default true).
+    pub sublinear_tf: bool,
+}
+
+impl Default for TfidfParams {
+    fn default() -> Self {
+        TfidfParams {
+            word_ngram_max: 2,
+            char_ngram_min: 1,
+            char_ngram_max: 3,
+            min_df: 2,
+            max_features: None,
+            sublinear_tf: true,
+        }
+    }
+}
+
+impl TfidfParams {
+    pub fn check(&self) -> Result<(), TriageError> {
+        if self.word_ngram_max > 2 {
+            return Err(TriageError::InvalidParameter(
+                "word_ngram_max must be 0, 1 or 2".into(),
+            ));
+        }
+        if self.char_ngram_max > 0 && (self.char_ngram_min == 0 || self.char_ngram_min > self.char_ngram_max)
+        {
+            return Err(TriageError::InvalidParameter(format!(
+                "char n-gram range {}..={} is empty",
+                self.char_ngram_min, self.char_ngram_max
+            )));
+        }
+        if self.word_ngram_max == 0 && self.char_ngram_max == 0 {
+            return Err(TriageError::InvalidParameter("no features enabled".into()));
+        }
+        if self.min_df == 0 {
+            return Err(TriageError::InvalidParameter("min_df must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// One occurrence of a term in a text: its hash and the char range of the normalised text it covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermOccurrence {
+    pub hash: u64,
+    pub char_start: u32,
+    pub char_end: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TfidfFeaturizer {
+    params: TfidfParams,
+    /// Term hash of each feature, ascending.
+    term_hashes: Vec<u64>,
+    /// IDF of each feature.
+    idf: Vec<f32>,
+    #[serde(skip)]
+    index: OnceLock<FxHashMap<u64, u32>>,
+}
+
+impl Clone for TfidfFeaturizer {
+    fn clone(&self) -> Self {
+        TfidfFeaturizer {
+            params: self.params.clone(),
+            term_hashes: self.term_hashes.clone(),
+            idf: self.idf.clone(),
+            index: OnceLock::new(),
+        }
+    }
+}
+
+impl TfidfFeaturizer {
+    /// Learns the vocabulary and IDF from training texts.
+    pub fn fit(params: TfidfParams, texts: &[AnalyzedText]) -> Result<Self, TriageError> {
+        params.check()?;
+        let per_document: Vec<Vec<u64>> = texts
+            .par_iter()
+            .map(|text| {
+                let mut hashes = Vec::new();
+                for_each_term(&params, text, |occurrence| hashes.push(occurrence.hash));
+                hashes.sort_unstable();
+                hashes.dedup();
+                hashes
+            })
+            .collect();
+        let mut document_frequency: FxHashMap<u64, u32> = FxHashMap::default();
+        for hashes in &per_document {
+            for &hash in hashes {
+                *document_frequency.entry(hash).or_insert(0) += 1;
+            }
+        }
+        let mut kept: Vec<(u64, u32)> = document_frequency
+            .into_iter()
+            .filter(|&(_, df)| df as usize >= params.min_df)
+            .collect();
+        if let Some(limit) = params.max_features
+            && kept.len() > limit
+        {
+            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            kept.truncate(limit);
+        }
+        kept.sort_unstable_by_key(|&(hash, _)| hash);
+        let n = texts.len() as f64;
+        let idf = kept
+            .iter()
+            .map(|&(_, df)| (((1.0 + n) / (1.0 + df as f64)).ln() + 1.0) as f32)
+            .collect();
+        Ok(TfidfFeaturizer {
+            params,
+            term_hashes: kept.into_iter().map(|(hash, _)| hash).collect(),
+            idf,
+            index: OnceLock::new(),
+        })
+    }
+
+    pub fn params(&self) -> &TfidfParams {
+        &self.params
+    }
+
+    fn index(&self) -> &FxHashMap<u64, u32> {
+        self.index.get_or_init(|| {
+            let mut index =
+                FxHashMap::with_capacity_and_hasher(self.term_hashes.len(), Default::default());
+            for (i, &hash) in self.term_hashes.iter().enumerate() {
+                index.insert(hash, i as u32);
+            }
+            index
+        })
+    }
+
+    /// Feature index of a term hash, if the term is in the vocabulary.
+    pub fn feature_of(&self, hash: u64) -> Option<u32> {
+        self.index().get(&hash).copied()
+    }
+
+    /// Every term occurrence in the text that is in the vocabulary, with its feature index; used to explain.
+    pub fn occurrences(&self, text: &AnalyzedText) -> Vec<(u32, TermOccurrence)> {
+        let index = self.index();
+        let mut found = Vec::new();
+        for_each_term(&self.params, text, |occurrence| {
+            if let Some(&feature) = index.get(&occurrence.hash) {
+                found.push((feature, occurrence));
+            }
+        });
+        found
+    }
+}
+
+impl Featurizer for TfidfFeaturizer {
+    fn transform(&self, text: &AnalyzedText) -> SparseVector {
+        let index = self.index();
+        let mut features: Vec<u32> = Vec::with_capacity(text.normalized.char_len() * 4);
+        for_each_term(&self.params, text, |occurrence| {
+            if let Some(&feature) = index.get(&occurrence.hash) {
+                features.push(feature);
+            }
+        });
+        features.sort_unstable();
+        let mut vector = SparseVector::default();
+        let mut i = 0;
+        while i < features.len() {
+            let feature = features[i];
+            let mut j = i + 1;
+            while j < features.len() && features[j] == feature {
+                j += 1;
+            }
+            let count = (j - i) as f32;
+            let tf = if self.params.sublinear_tf {
+                1.0 + count.ln()
+            } else {
+                count
+            };
+            vector.indices.push(feature);
+            vector.values.push(tf * self.idf[feature as usize]);
+            i = j;
+        }
+        vector.l2_normalize();
+        vector
+    }
+
+    fn n_features(&self) -> usize {
+        self.term_hashes.len()
+    }
+}
+
+fn is_word_like(word: &str) -> bool {
+    word.chars().any(char::is_alphanumeric)
+}
+
+/// Calls `emit` for every term occurrence of the text, in text order within each kind.
+fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut(TermOccurrence)) {
+    let normalized = text.normalized.as_str();
+    if params.char_ngram_max > 0 {
+        let boundaries: Vec<usize> = normalized
+            .char_indices()
+            .map(|(b, _)| b)
+            .chain(std::iter::once(normalized.len()))
+            .collect();
+        let n_chars = boundaries.len() - 1;
+        let bytes = normalized.as_bytes();
+        for start in 0..n_chars {
+            for n in params.char_ngram_min..=params.char_ngram_max {
+                let end = start + n;
+                if end > n_chars {
+                    break;
+                }
+                let gram = &normalized[boundaries[start]..boundaries[end]];
+                // A space ends every n-gram through it.
+                if bytes[boundaries[end - 1]] == b' ' {
+                    break;
+                }
+                emit(TermOccurrence {
+                    hash: term_hash(TermKind::Char, gram),
+                    char_start: start as u32,
+                    char_end: end as u32,
+                });
+            }
+        }
+    }
+    if params.word_ngram_max > 0 {
+        let mut previous: Option<(&str, u32)> = None;
+        for word in &text.words {
+            let word_text = word.text(normalized);
+            if !is_word_like(word_text) {
+                previous = None;
+                continue;
+            }
+            emit(TermOccurrence {
+                hash: term_hash(TermKind::Word, word_text),
+                char_start: word.char_start,
+                char_end: word.char_end,
+            });
+            if params.word_ngram_max >= 2
+                && let Some((previous_text, previous_start)) = previous
+            {
+                emit(TermOccurrence {
+                    hash: bigram_hash(previous_text, word_text),
+                    char_start: previous_start,
+                    char_end: word.char_end,
+                });
+            }
+            previous = Some((word_text, word.char_start));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormalizerSequence;
+    use crate::segment::{JiebaSegmenter, Segmenter};
+
+    fn analyze(text: &str) -> AnalyzedText {
+        let normalized = NormalizerSequence::complaint_preset().apply(text);
+        let words = JiebaSegmenter::with_domain_dictionary().segment(normalized.as_str());
+        AnalyzedText { normalized, words }
+    }
+
+    fn corpus() -> Vec<AnalyzedText> {
+        ["企业反映贷款难贷款贵", "银行贷款期限只有三个月", "基本电费过高", "电费上涨企业负担重"]
+            .iter()
+            .map(|t| analyze(t))
+            .collect()
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_sorted() {
+        let featurizer = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
+        let vector = featurizer.transform(&analyze("贷款难，电费高"));
+        assert!((vector.squared_norm() - 1.0).abs() < 1e-5);
+        assert!(vector.indices.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn fitting_twice_gives_identical_features() {
+        let first = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
+        let second = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
+        assert_eq!(first.term_hashes, second.term_hashes);
+        let text = analyze("银行贷款电费");
+        assert_eq!(first.transform(&text), second.transform(&text));
+    }
+
+    #[test]
+    fn min_df_drops_rare_terms_and_idf_matches_the_smoothed_formula() {
+        let featurizer = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
+        // "贷" occurs in 2 of 4 documents: idf = ln(5/3) + 1.
+        let feature = featurizer.feature_of(term_hash(TermKind::Char, "贷")).unwrap();
+        assert!((featurizer.idf[feature as usize] - ((5.0f32 / 3.0).ln() + 1.0)).abs() < 1e-6);
+        // "期" occurs in one document only.
+        assert!(featurizer.feature_of(term_hash(TermKind::Char, "期")).is_none());
+    }
+
+    #[test]
+    fn unknown_text_gives_the_zero_vector() {
+        let featurizer = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
+        assert_eq!(featurizer.transform(&analyze("hello world")).nnz(), 0);
+    }
+
+    #[test]
+    fn char_ngrams_do_not_cross_spaces() {
+        let params = TfidfParams {
+            word_ngram_max: 0,
+            ..TfidfParams::default()
+        };
+        let mut grams = Vec::new();
+        let text = analyze("ab cd");
+        for_each_term(&params, &text, |o| grams.push((o.char_start, o.char_end)));
+        assert!(!grams.iter().any(|&(s, e)| s <= 2 && e > 2), "{grams:?}");
+    }
+
+    #[test]
+    fn invalid_params_are_rejected() {
+        let params = TfidfParams {
+            char_ngram_min: 4,
+            ..TfidfParams::default()
+        };
+        assert!(TfidfFeaturizer::fit(params, &corpus()).is_err());
+    }
+}

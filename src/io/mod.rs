@@ -1,0 +1,8 @@
+//! Reading complaint tables and writing decisions.
+//!
+//! Every data row read yields either a [`Row`] or a [`RowError`] that names the file, the row and the field;
+//! nothing is dropped silently. Row numbers count data rows from 1 (the header is not a row).
+
+mod table;
+
+pub use table::{Columns, Row, RowError, TableReader, open_input};

@@ -1,0 +1,224 @@
+//! Evaluation: accuracy, macro-F1, per-class precision/recall/F1, the confusion matrix, expected calibration
+//! error and the share and precision of automatically routed cases.
+//!
+//! Precision and recall are computed here rather than with linfa's `ConfusionMatrix`, whose `precision()` and
+//! `recall()` are swapped in linfa 0.8.1.
+
+use serde::Serialize;
+
+/// One evaluated case: the true label, the predicted label, its confidence and whether it was auto-routed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub truth: String,
+    pub predicted: String,
+    pub confidence: f32,
+    pub auto_routed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassMetrics {
+    pub label: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+    /// Share of this class's cases (by true label) routed automatically.
+    pub auto_routed_share: f64,
+    /// Precision among cases auto-routed to this label.
+    pub auto_routed_precision: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReliabilityBin {
+    pub lower: f64,
+    pub upper: f64,
+    pub count: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub ece: f64,
+    pub auto_routed_share: f64,
+    pub auto_routed_precision: f64,
+    pub per_class: Vec<ClassMetrics>,
+    /// Row: true label, column: predicted label, in the order of `labels`.
+    pub labels: Vec<String>,
+    pub confusion: Vec<Vec<usize>>,
+    pub reliability: Vec<ReliabilityBin>,
+}
+
+/// F1 of one class; 0 when it has neither predictions nor support.
+fn f1(precision: f64, recall: f64) -> f64 {
+    if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    }
+}
+
+fn ratio(numerator: usize, denominator: usize) -> f64 {
+    if denominator == 0 {
+        0.0
+    } else {
+        numerator as f64 / denominator as f64
+    }
+}
+
+impl Evaluation {
+    /// Evaluates outcomes; the label set is the union of true and predicted labels, sorted. Macro-F1 averages
+    /// over labels that occur as a true label (as scikit-learn does over `y_true ∪ y_pred`, labels that only
+    /// appear as predictions count too).
+    pub fn compute(outcomes: &[Outcome]) -> Evaluation {
+        let mut labels: Vec<String> = outcomes
+            .iter()
+            .flat_map(|o| [o.truth.clone(), o.predicted.clone()])
+            .filter(|l| !l.is_empty())
+            .collect();
+        labels.sort();
+        labels.dedup();
+        let index = |label: &str| labels.binary_search_by(|l| l.as_str().cmp(label)).ok();
+        let k = labels.len();
+        let mut confusion = vec![vec![0usize; k]; k];
+        let mut correct = 0;
+        let mut auto = vec![(0usize, 0usize); k]; // (auto-routed as label, of which correct)
+        let mut auto_by_truth = vec![0usize; k];
+        let (mut auto_total, mut auto_correct) = (0usize, 0usize);
+        for outcome in outcomes {
+            let is_correct = outcome.truth == outcome.predicted;
+            correct += is_correct as usize;
+            if let (Some(t), Some(p)) = (index(&outcome.truth), index(&outcome.predicted)) {
+                confusion[t][p] += 1;
+            }
+            if outcome.auto_routed {
+                auto_total += 1;
+                auto_correct += is_correct as usize;
+                if let Some(p) = index(&outcome.predicted) {
+                    auto[p].0 += 1;
+                    auto[p].1 += is_correct as usize;
+                }
+                if let Some(t) = index(&outcome.truth) {
+                    auto_by_truth[t] += 1;
+                }
+            }
+        }
+        let per_class: Vec<ClassMetrics> = (0..k)
+            .map(|c| {
+                let true_positive = confusion[c][c];
+                let predicted: usize = (0..k).map(|r| confusion[r][c]).sum();
+                let support: usize = confusion[c].iter().sum();
+                let precision = ratio(true_positive, predicted);
+                let recall = ratio(true_positive, support);
+                ClassMetrics {
+                    label: labels[c].clone(),
+                    precision,
+                    recall,
+                    f1: f1(precision, recall),
+                    support,
+                    auto_routed_share: ratio(auto_by_truth[c], support),
+                    auto_routed_precision: ratio(auto[c].1, auto[c].0),
+                }
+            })
+            .collect();
+        let macro_f1 = if per_class.is_empty() {
+            0.0
+        } else {
+            per_class.iter().map(|c| c.f1).sum::<f64>() / per_class.len() as f64
+        };
+        let reliability = reliability_bins(outcomes, 10);
+        let n = outcomes.len();
+        let ece = reliability
+            .iter()
+            .map(|b| b.count as f64 / n.max(1) as f64 * (b.accuracy - b.mean_confidence).abs())
+            .sum();
+        Evaluation {
+            n,
+            accuracy: ratio(correct, n),
+            macro_f1,
+            ece,
+            auto_routed_share: ratio(auto_total, n),
+            auto_routed_precision: ratio(auto_correct, auto_total),
+            per_class,
+            labels,
+            confusion,
+            reliability,
+        }
+    }
+}
+
+/// Equal-width confidence bins over [0, 1].
+fn reliability_bins(outcomes: &[Outcome], n_bins: usize) -> Vec<ReliabilityBin> {
+    let mut sums = vec![(0usize, 0.0f64, 0usize); n_bins];
+    for outcome in outcomes {
+        let confidence = outcome.confidence.clamp(0.0, 1.0) as f64;
+        let bin = ((confidence * n_bins as f64) as usize).min(n_bins - 1);
+        sums[bin].0 += 1;
+        sums[bin].1 += confidence;
+        sums[bin].2 += (outcome.truth == outcome.predicted) as usize;
+    }
+    sums.iter()
+        .enumerate()
+        .map(|(i, &(count, confidence_sum, correct))| ReliabilityBin {
+            lower: i as f64 / n_bins as f64,
+            upper: (i + 1) as f64 / n_bins as f64,
+            count,
+            mean_confidence: if count > 0 { confidence_sum / count as f64 } else { 0.0 },
+            accuracy: ratio(correct, count),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(truth: &str, predicted: &str, confidence: f32) -> Outcome {
+        Outcome {
+            truth: truth.into(),
+            predicted: predicted.into(),
+            confidence,
+            auto_routed: confidence >= 0.5,
+        }
+    }
+
+    #[test]
+    fn matches_scikit_learn_on_a_small_example() {
+        // y_true = [a a a b b c], y_pred = [a a b b c c]
+        // sklearn: precision a=1.0 b=0.5 c=0.5, recall a=0.667 b=0.5 c=1.0, macro-F1 = 0.6556
+        let outcomes = vec![
+            outcome("a", "a", 0.9),
+            outcome("a", "a", 0.9),
+            outcome("a", "b", 0.6),
+            outcome("b", "b", 0.7),
+            outcome("b", "c", 0.4),
+            outcome("c", "c", 0.8),
+        ];
+        let e = Evaluation::compute(&outcomes);
+        assert!((e.accuracy - 4.0 / 6.0).abs() < 1e-9);
+        assert!((e.per_class[0].precision - 1.0).abs() < 1e-9);
+        assert!((e.per_class[0].recall - 2.0 / 3.0).abs() < 1e-9);
+        assert!((e.per_class[1].precision - 0.5).abs() < 1e-9);
+        assert!((e.per_class[2].recall - 1.0).abs() < 1e-9);
+        assert!((e.macro_f1 - 0.655_555_6).abs() < 1e-6, "{}", e.macro_f1);
+        assert_eq!(e.confusion[0], vec![2, 1, 0]);
+        // Auto-routed: the five with confidence ≥ 0.5, of which four are right.
+        assert!((e.auto_routed_share - 5.0 / 6.0).abs() < 1e-9);
+        assert!((e.auto_routed_precision - 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ece_is_zero_when_confidence_equals_accuracy_and_large_when_overconfident() {
+        let calibrated: Vec<Outcome> = (0..10)
+            .map(|i| outcome("a", if i < 7 { "a" } else { "b" }, 0.7))
+            .collect();
+        assert!(Evaluation::compute(&calibrated).ece < 1e-6);
+        let overconfident: Vec<Outcome> = (0..10)
+            .map(|i| outcome("a", if i < 5 { "a" } else { "b" }, 0.99))
+            .collect();
+        assert!((Evaluation::compute(&overconfident).ece - 0.49).abs() < 1e-6);
+    }
+}

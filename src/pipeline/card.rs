@@ -1,0 +1,66 @@
+//! The model card saved inside every model: what it was trained on, when, with which settings, and how well it
+//! did on held-out folds of its own training data.
+
+use crate::metrics::Evaluation;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelCard {
+    /// Training date, `YYYY-MM-DD` (UTC).
+    pub trained_on: String,
+    pub training_rows: usize,
+    /// FNV-1a fingerprint of the training texts and labels, in order (hex).
+    pub data_fingerprint: String,
+    /// (label, number of training rows).
+    pub label_counts: Vec<(String, usize)>,
+    /// Settings, as JSON, for the record.
+    pub params_json: String,
+    /// Out-of-fold metrics from the calibration folds, as JSON.
+    pub held_out_json: String,
+    pub temperature: f64,
+}
+
+impl ModelCard {
+    pub fn held_out(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.held_out_json).ok()
+    }
+
+    pub(crate) fn held_out_from(evaluation: &Evaluation) -> String {
+        serde_json::to_string(evaluation).unwrap_or_default()
+    }
+}
+
+/// Today's date in UTC as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_date((seconds / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a Gregorian date (H. Hinnant's `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + (month <= 2) as i64;
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_782), "2024-02-29");
+        assert_eq!(civil_date(20_785), "2026-11-28");
+    }
+}

@@ -1,0 +1,126 @@
+//! The model file: a header naming the format and its version, then the pipeline encoded with bincode.
+//!
+//! ```text
+//! complaint-triage-model\n   format name (23 bytes)
+//! u32 LE                     format version
+//! u64 LE                     payload length
+//! u64 LE                     FNV-1a checksum of the payload
+//! payload                    bincode 2 (serde) encoding of `Pipeline`
+//! ```
+//! Loading checks each part and says which is wrong: another kind of file, another version, a truncated or
+//! corrupted payload. Saving writes a temporary file beside the target, syncs it and renames it over the
+//! target, so a reader never sees half a model.
+
+use super::Pipeline;
+use crate::error::TriageError;
+use crate::featurize::fingerprint;
+use std::io::Write;
+use std::path::Path;
+
+pub const FORMAT_NAME: &[u8] = b"complaint-triage-model\n";
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = FORMAT_NAME.len() + 4 + 8 + 8;
+
+fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Encodes a pipeline as the bytes of a model file.
+pub fn to_bytes(pipeline: &Pipeline) -> Result<Vec<u8>, TriageError> {
+    let payload = bincode::serde::encode_to_vec(pipeline, config())
+        .map_err(|e| TriageError::InvalidParameter(format!("cannot encode model: {e}")))?;
+    let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
+    bytes.extend_from_slice(FORMAT_NAME);
+    bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&fingerprint(&payload).to_le_bytes());
+    bytes.extend_from_slice(&payload);
+    Ok(bytes)
+}
+
+/// Decodes the bytes of a model file; `path` names the file in errors.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Pipeline, TriageError> {
+    let not_a_model = |reason: &str| TriageError::NotAModel {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let damaged = |reason: String| TriageError::DamagedModel {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !bytes.starts_with(FORMAT_NAME) {
+        return Err(not_a_model("it does not start with the format name"));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(damaged(format!(
+            "truncated header: {} bytes, expected at least {HEADER_LEN}",
+            bytes.len()
+        )));
+    }
+    let mut at = FORMAT_NAME.len();
+    let version = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+    at += 4;
+    if version != FORMAT_VERSION {
+        return Err(TriageError::UnsupportedModelVersion {
+            path: path.to_path_buf(),
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let length = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes")) as usize;
+    at += 8;
+    let checksum = u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+    at += 8;
+    let payload = &bytes[at..];
+    if payload.len() != length {
+        return Err(damaged(format!(
+            "payload is {} bytes, the header says {length} (truncated or appended to)",
+            payload.len()
+        )));
+    }
+    if fingerprint(payload) != checksum {
+        return Err(damaged("checksum mismatch".into()));
+    }
+    let (pipeline, read) = bincode::serde::decode_from_slice::<Pipeline, _>(payload, config())
+        .map_err(|e| damaged(format!("cannot decode: {e}")))?;
+    if read != payload.len() {
+        return Err(damaged("trailing bytes after the model".into()));
+    }
+    Ok(pipeline)
+}
+
+/// Reads a model file.
+pub fn load(path: &Path) -> Result<Pipeline, TriageError> {
+    let bytes = std::fs::read(path).map_err(|e| TriageError::io(path, e))?;
+    from_bytes(&bytes, path)
+}
+
+/// Writes a model file atomically.
+pub fn save(pipeline: &Pipeline, path: &Path) -> Result<(), TriageError> {
+    write_atomically(path, &to_bytes(pipeline)?)
+}
+
+/// Writes `bytes` to `path` through a synced temporary file in the same folder and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TriageError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| TriageError::io(&folder, e))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    let temporary = folder.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(TriageError::io(path, e));
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! Who decides: the tool or a person.
+//!
+//! A case is routed automatically only when its calibrated confidence reaches its label's threshold; the
+//! thresholds are chosen on held-out (out-of-fold) predictions so that automatically routed cases reach a
+//! target precision. Text that is empty or has no word the model knows always goes to a person, with a reason.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Per-label confidence thresholds for automatic routing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewPolicy {
+    /// Precision the thresholds were chosen for, per label.
+    pub target_precision: BTreeMap<String, f64>,
+    /// Minimum confidence to route automatically, per label.
+    pub thresholds: BTreeMap<String, f32>,
+    /// Used for a label with no threshold of its own.
+    pub default_threshold: f32,
+}
+
+/// Why a case goes to a person.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewReason {
+    EmptyText,
+    NoKnownTerms,
+    BelowThreshold { threshold: f32 },
+}
+
+impl std::fmt::Display for ReviewReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewReason::EmptyText => write!(f, "empty text"),
+            ReviewReason::NoKnownTerms => write!(f, "no word the model knows"),
+            ReviewReason::BelowThreshold { threshold } => {
+                write!(f, "confidence below the label's threshold {threshold:.3}")
+            }
+        }
+    }
+}
+
+impl ReviewPolicy {
+    /// A single threshold for every label.
+    pub fn uniform(threshold: f32) -> Self {
+        ReviewPolicy {
+            target_precision: BTreeMap::new(),
+            thresholds: BTreeMap::new(),
+            default_threshold: threshold,
+        }
+    }
+
+    pub fn threshold(&self, label: &str) -> f32 {
+        self.thresholds
+            .get(label)
+            .copied()
+            .unwrap_or(self.default_threshold)
+    }
+
+    /// Chooses, for each label, the lowest threshold at which held-out cases predicted as that label and at
+    /// least that confident reach the label's target precision. A label that never reaches it gets a threshold
+    /// above 1: all its cases go to review.
+    ///
+    /// `predictions` are (predicted label index, confidence, correct?) for held-out rows.
+    pub fn fit(
+        labels: &[String],
+        predictions: &[(usize, f32, bool)],
+        target: impl Fn(&str) -> f64,
+    ) -> Self {
+        let mut thresholds = BTreeMap::new();
+        let mut targets = BTreeMap::new();
+        for (index, label) in labels.iter().enumerate() {
+            let wanted = target(label);
+            let mut mine: Vec<(f32, bool)> = predictions
+                .iter()
+                .filter(|p| p.0 == index)
+                .map(|p| (p.1, p.2))
+                .collect();
+            mine.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut correct = 0usize;
+            let mut threshold = f32::INFINITY;
+            let mut i = 0;
+            while i < mine.len() {
+                // Rows with equal confidence stand or fall together.
+                let confidence = mine[i].0;
+                while i < mine.len() && mine[i].0 == confidence {
+                    correct += mine[i].1 as usize;
+                    i += 1;
+                }
+                if correct as f64 / i as f64 >= wanted {
+                    threshold = confidence;
+                }
+            }
+            thresholds.insert(label.clone(), threshold.min(1.01));
+            targets.insert(label.clone(), wanted);
+        }
+        ReviewPolicy {
+            target_precision: targets,
+            thresholds,
+            default_threshold: 1.01,
+        }
+    }
+
+    /// Whether a case with this label and confidence must be reviewed, and why.
+    pub fn check(&self, label: &str, confidence: f32) -> Option<ReviewReason> {
+        let threshold = self.threshold(label);
+        (confidence < threshold).then_some(ReviewReason::BelowThreshold { threshold })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_reach_the_target_on_known_data() {
+        let labels = vec!["a".to_string(), "b".to_string()];
+        // Label a: confidences 0.99..0.50, wrong whenever confidence < 0.8 on every second row.
+        let mut predictions = Vec::new();
+        for i in 0..50 {
+            let confidence = 0.99 - i as f32 * 0.01;
+            let correct = confidence >= 0.8 || i % 2 == 0;
+            predictions.push((0, confidence, correct));
+        }
+        let policy = ReviewPolicy::fit(&labels, &predictions, |_| 0.95);
+        let threshold = policy.threshold("a");
+        let routed: Vec<_> = predictions.iter().filter(|p| p.1 >= threshold).collect();
+        let precision =
+            routed.iter().filter(|p| p.2).count() as f64 / routed.len() as f64;
+        assert!(precision >= 0.95, "precision {precision}");
+        // Lowest such threshold: one more row would break the target.
+        let one_more = predictions.iter().filter(|p| p.1 >= threshold - 0.0101).collect::<Vec<_>>();
+        let precision_more =
+            one_more.iter().filter(|p| p.2).count() as f64 / one_more.len() as f64;
+        assert!(precision_more < 0.95 || one_more.len() == predictions.len());
+        // Label b was never predicted: everything goes to review.
+        assert!(policy.threshold("b") > 1.0);
+    }
+
+    #[test]
+    fn below_threshold_is_sent_to_review_with_its_threshold() {
+        let mut policy = ReviewPolicy::uniform(0.5);
+        policy.thresholds.insert("tax".into(), 0.7);
+        assert_eq!(
+            policy.check("tax", 0.6),
+            Some(ReviewReason::BelowThreshold { threshold: 0.7 })
+        );
+        assert_eq!(policy.check("land", 0.6), None);
+    }
+}

@@ -1,0 +1,135 @@
+//! The routing table: category → department, loaded from CSV.
+
+use crate::error::TriageError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The routing table shipped with the tool (`models/routing.csv`).
+pub const DEFAULT_ROUTING_TABLE: &str = include_str!("../../models/routing.csv");
+
+/// A department cases are handed to: a stable id and its official name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RoutingTable {
+    routes: BTreeMap<String, Department>,
+}
+
+impl RoutingTable {
+    /// The shipped table.
+    pub fn shipped() -> Self {
+        Self::parse(DEFAULT_ROUTING_TABLE, Path::new("models/routing.csv"))
+            .expect("the shipped routing table is valid")
+    }
+
+    /// Reads a table from a file.
+    pub fn from_path(path: &Path) -> Result<Self, TriageError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TriageError::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses `category,department_id,department_name` rows after a header; `path` names the source in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, TriageError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let bad = |line: u64, message: String| TriageError::BadRoutingTable {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+        let column = |name: &str| {
+            headers.iter().position(|h| h == name).ok_or_else(|| {
+                bad(
+                    1,
+                    format!(
+                        "missing column '{name}' (expected category,department_id,department_name; found {})",
+                        headers.iter().collect::<Vec<_>>().join(",")
+                    ),
+                )
+            })
+        };
+        let (category, id, name) = (
+            column("category")?,
+            column("department_id")?,
+            column("department_name")?,
+        );
+        let mut routes = BTreeMap::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i as u64 + 2;
+            let record = record.map_err(|e| bad(line, e.to_string()))?;
+            let field = |index: usize, what: &str| {
+                record
+                    .get(index)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(line, format!("empty {what}")))
+            };
+            let key = field(category, "category")?;
+            let department = Department {
+                id: field(id, "department_id")?,
+                name: field(name, "department_name")?,
+            };
+            if routes.insert(key.clone(), department).is_some() {
+                return Err(bad(line, format!("category '{key}' is listed twice")));
+            }
+        }
+        Ok(RoutingTable { routes })
+    }
+
+    /// The department for a label; a label not in the table is its own department.
+    pub fn route(&self, label: &str) -> Department {
+        self.routes.get(label).cloned().unwrap_or_else(|| Department {
+            id: label.to_string(),
+            name: label.to_string(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    pub fn categories(&self) -> impl Iterator<Item = &str> {
+        self.routes.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_table_routes_every_taxonomy_category() {
+        let table = RoutingTable::shipped();
+        assert_eq!(table.len(), 17);
+        assert!(table.route("tax").name.ends_with("税务局"));
+        assert_eq!(table.route("land").id, "natural_resources");
+    }
+
+    #[test]
+    fn unknown_labels_are_their_own_department() {
+        let table = RoutingTable::shipped();
+        let department = table.route("城乡建设");
+        assert_eq!(department.id, "城乡建设");
+        assert_eq!(department.name, "城乡建设");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let text = "category,department_id,department_name\ntax,tax_bureau,税务局\nland,,自然资源局\n";
+        let error = RoutingTable::parse(text, Path::new("r.csv")).unwrap_err();
+        assert!(error.to_string().contains("r.csv, line 3"), "{error}");
+        let error = RoutingTable::parse("a,b\n1,2\n", Path::new("r.csv")).unwrap_err();
+        assert!(error.to_string().contains("missing column 'category'"), "{error}");
+    }
+}
