@@ -166,7 +166,11 @@ fn reliability_bins(outcomes: &[Outcome], n_bins: usize) -> Vec<ReliabilityBin> 
             lower: i as f64 / n_bins as f64,
             upper: (i + 1) as f64 / n_bins as f64,
             count,
-            mean_confidence: if count > 0 { confidence_sum / count as f64 } else { 0.0 },
+            mean_confidence: if count > 0 {
+                confidence_sum / count as f64
+            } else {
+                0.0
+            },
             accuracy: ratio(correct, count),
         })
         .collect()

@@ -123,13 +123,14 @@ mod tests {
         let policy = ReviewPolicy::fit(&labels, &predictions, |_| 0.95);
         let threshold = policy.threshold("a");
         let routed: Vec<_> = predictions.iter().filter(|p| p.1 >= threshold).collect();
-        let precision =
-            routed.iter().filter(|p| p.2).count() as f64 / routed.len() as f64;
+        let precision = routed.iter().filter(|p| p.2).count() as f64 / routed.len() as f64;
         assert!(precision >= 0.95, "precision {precision}");
         // Lowest such threshold: one more row would break the target.
-        let one_more = predictions.iter().filter(|p| p.1 >= threshold - 0.0101).collect::<Vec<_>>();
-        let precision_more =
-            one_more.iter().filter(|p| p.2).count() as f64 / one_more.len() as f64;
+        let one_more = predictions
+            .iter()
+            .filter(|p| p.1 >= threshold - 0.0101)
+            .collect::<Vec<_>>();
+        let precision_more = one_more.iter().filter(|p| p.2).count() as f64 / one_more.len() as f64;
         assert!(precision_more < 0.95 || one_more.len() == predictions.len());
         // Label b was never predicted: everything goes to review.
         assert!(policy.threshold("b") > 1.0);

@@ -113,8 +113,12 @@ mod tests {
             .collect();
         let folds = stratified_folds(&labels, 5, 42);
         for fold in 0..5 {
-            let big = (0..50).filter(|&i| folds[i] == fold && labels[i] == "big").count();
-            let small = (0..50).filter(|&i| folds[i] == fold && labels[i] == "small").count();
+            let big = (0..50)
+                .filter(|&i| folds[i] == fold && labels[i] == "big")
+                .count();
+            let small = (0..50)
+                .filter(|&i| folds[i] == fold && labels[i] == "small")
+                .count();
             assert_eq!((big, small), (8, 2));
         }
     }

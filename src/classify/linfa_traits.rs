@@ -5,9 +5,9 @@
 use super::{Classifier, LinearModel, LinearSvmParams};
 use crate::error::TriageError;
 use crate::featurize::SparseVector;
+use linfa::DatasetBase;
 use linfa::dataset::Records;
 use linfa::traits::{Fit, PredictInplace};
-use linfa::DatasetBase;
 
 /// Sparse feature rows with their dimensionality, as linfa records.
 #[derive(Debug, Clone)]
@@ -38,7 +38,10 @@ impl Fit<SparseRecords, Vec<String>, TriageError> for LinearSvmParams {
     type Object = LinearModel;
 
     /// Trains on string targets; the model's labels are the distinct targets in sorted order.
-    fn fit(&self, dataset: &DatasetBase<SparseRecords, Vec<String>>) -> Result<LinearModel, TriageError> {
+    fn fit(
+        &self,
+        dataset: &DatasetBase<SparseRecords, Vec<String>>,
+    ) -> Result<LinearModel, TriageError> {
         let mut labels: Vec<String> = dataset.targets.clone();
         labels.sort();
         labels.dedup();
@@ -93,10 +96,10 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let dataset = DatasetBase::new(records.clone(), targets.clone());
+        let dataset = DatasetBase::new(records, targets.clone());
         let model = Fit::fit(&LinearSvmParams::default(), &dataset).unwrap();
         assert_eq!(model.labels(), ["fees", "land", "tax"]);
-        let predicted: Vec<String> = model.predict(&records);
+        let predicted: Vec<String> = model.predict(&dataset);
         assert_eq!(predicted, targets);
     }
 }

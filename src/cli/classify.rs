@@ -151,7 +151,11 @@ fn write_decision<W: Write>(
         &confidence,
         &decision.department.name,
         &decision.department.id,
-        if decision.needs_review() { "true" } else { "false" },
+        if decision.needs_review() {
+            "true"
+        } else {
+            "false"
+        },
         &decision
             .review_reason
             .as_ref()

@@ -4,6 +4,7 @@ use super::input::read_examples;
 use super::train::TrainingOptions;
 use crate::validation::cross_validate;
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,22 +33,24 @@ pub fn run(args: CvArgs) -> anyhow::Result<ExitCode> {
     let (texts, labels): (Vec<String>, Vec<String>) =
         examples.into_iter().map(|e| (e.text, e.label)).unzip();
     let result = cross_validate(&texts, &labels, args.folds, &params)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{}-fold cross-validation on {} rows",
             result.folds, result.pooled.n
-        );
-        println!("mean macro-F1  {:.4}", result.mean_macro_f1);
+        )?;
+        writeln!(out, "mean macro-F1  {:.4}", result.mean_macro_f1)?;
         let folds: Vec<String> = result
             .fold_macro_f1
             .iter()
             .map(|f| format!("{f:.4}"))
             .collect();
-        println!("fold macro-F1  {}", folds.join(" "));
-        println!();
-        super::evaluate::print_report(&result.pooled);
+        writeln!(out, "fold macro-F1  {}", folds.join(" "))?;
+        writeln!(out)?;
+        super::evaluate::print_report(&mut out, &result.pooled)?;
     }
     Ok(ExitCode::SUCCESS)
 }

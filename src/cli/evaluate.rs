@@ -4,6 +4,7 @@ use super::input::{load_model, read_examples};
 use crate::metrics::{Evaluation, Outcome};
 use clap::Args;
 use rayon::prelude::*;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,9 +42,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let evaluation = Evaluation::compute(&outcomes);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&evaluation)?
+        )?;
     } else {
-        print_report(&evaluation);
+        print_report(&mut std::io::stdout().lock(), &evaluation)?;
     }
     Ok(if skipped > 0 {
         ExitCode::from(3)
@@ -53,24 +58,33 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The plain-text report: summary, per-class table, confusion matrix, reliability bins.
-pub fn print_report(e: &Evaluation) {
-    println!("rows            {}", e.n);
-    println!("accuracy        {:.4}", e.accuracy);
-    println!("macro-F1        {:.4}", e.macro_f1);
-    println!("ECE (10 bins)   {:.4}", e.ece);
-    println!(
+pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
+    writeln!(out, "rows            {}", e.n)?;
+    writeln!(out, "accuracy        {:.4}", e.accuracy)?;
+    writeln!(out, "macro-F1        {:.4}", e.macro_f1)?;
+    writeln!(out, "ECE (10 bins)   {:.4}", e.ece)?;
+    writeln!(
+        out,
         "auto-routed     {:.1}% of rows, precision {:.4}",
         100.0 * e.auto_routed_share,
         e.auto_routed_precision
-    );
-    println!();
-    let width = e.labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).max(5);
-    println!(
+    )?;
+    writeln!(out)?;
+    let width = e
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    writeln!(
+        out,
         "{:<width$}  precision  recall      f1  support  auto-share  auto-precision",
         "label"
-    );
+    )?;
     for c in &e.per_class {
-        println!(
+        writeln!(
+            out,
             "{:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}  {:>10.3}  {:>14.4}",
             c.label,
             c.precision,
@@ -79,20 +93,28 @@ pub fn print_report(e: &Evaluation) {
             c.support,
             c.auto_routed_share,
             c.auto_routed_precision
-        );
+        )?;
     }
-    println!();
-    println!("confusion matrix (rows: true label, columns: predicted, in the order above)");
+    writeln!(out)?;
+    writeln!(
+        out,
+        "confusion matrix (rows: true label, columns: predicted, in the order above)"
+    )?;
     for (label, row) in e.labels.iter().zip(&e.confusion) {
         let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
-        println!("{:<width$} {}", label, cells.join(""));
+        writeln!(out, "{:<width$} {}", label, cells.join(""))?;
     }
-    println!();
-    println!("reliability (confidence bin: rows, mean confidence, accuracy)");
+    writeln!(out)?;
+    writeln!(
+        out,
+        "reliability (confidence bin: rows, mean confidence, accuracy)"
+    )?;
     for bin in e.reliability.iter().filter(|b| b.count > 0) {
-        println!(
+        writeln!(
+            out,
             "  {:.1}–{:.1}: {:>6}  {:.3}  {:.3}",
             bin.lower, bin.upper, bin.count, bin.mean_confidence, bin.accuracy
-        );
+        )?;
     }
+    Ok(())
 }

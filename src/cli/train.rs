@@ -25,6 +25,12 @@ pub struct TrainingOptions {
     /// Weight every row the same instead of balancing the classes.
     #[arg(long)]
     pub no_class_weights: bool,
+    /// Longest word n-gram (0 turns word features off).
+    #[arg(long, default_value_t = 2)]
+    pub word_ngrams: usize,
+    /// Char n-gram lengths, `MIN-MAX` (`0-0` turns char features off).
+    #[arg(long, default_value = "1-3")]
+    pub char_ngrams: String,
     /// Minimum number of documents a term must occur in.
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
@@ -53,6 +59,19 @@ impl TrainingOptions {
             params.svm.class_weighting = ClassWeighting::Uniform;
         }
         params.tfidf.min_df = self.min_df;
+        params.tfidf.word_ngram_max = self.word_ngrams;
+        let (low, high) = self
+            .char_ngrams
+            .split_once('-')
+            .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--char-ngrams must look like 1-3, got '{}'",
+                    self.char_ngrams
+                )
+            })?;
+        params.tfidf.char_ngram_min = low;
+        params.tfidf.char_ngram_max = high;
         params.calibration_folds = self.calibration_folds;
         params.target_precision = self.target_precision;
         if let Some(path) = &self.precision_file {
@@ -80,10 +99,19 @@ fn read_precision_file(path: &Path) -> anyhow::Result<BTreeMap<String, f64>> {
             continue;
         }
         let (label, precision) = line.split_once(',').ok_or_else(|| {
-            anyhow::anyhow!("{}, line {}: expected `label,precision`", path.display(), i + 1)
+            anyhow::anyhow!(
+                "{}, line {}: expected `label,precision`",
+                path.display(),
+                i + 1
+            )
         })?;
         let precision: f64 = precision.trim().parse().map_err(|_| {
-            anyhow::anyhow!("{}, line {}: '{}' is not a number", path.display(), i + 1, precision.trim())
+            anyhow::anyhow!(
+                "{}, line {}: '{}' is not a number",
+                path.display(),
+                i + 1,
+                precision.trim()
+            )
         })?;
         targets.insert(label.trim().to_string(), precision);
     }
@@ -112,6 +140,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     )?;
     let trained = train(&examples, &params)?;
     model_file::save(&trained.pipeline, &args.output)?;
+    let card_path = card_path(&args.output);
+    model_file::write_atomically(
+        &card_path,
+        serde_json::to_string_pretty(&trained.pipeline.card.to_json())?.as_bytes(),
+    )?;
     let held_out = &trained.held_out;
     eprintln!(
         "trained on {} rows ({} skipped), {} labels, in {:.1} s → {}",
@@ -121,6 +154,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64(),
         args.output.display()
     );
+    eprintln!("model card → {}", card_path.display());
     eprintln!(
         "out-of-fold: accuracy {:.4}, macro-F1 {:.4}, ECE {:.4}; auto-routed {:.1}% at precision {:.4}",
         held_out.accuracy,
@@ -134,4 +168,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The model card's path beside a model file: `default.model` → `default.card.json`.
+pub fn card_path(model: &Path) -> PathBuf {
+    model.with_extension("card.json")
 }

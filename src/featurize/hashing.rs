@@ -55,7 +55,10 @@ mod tests {
 
     #[test]
     fn kinds_and_bigram_boundaries_are_distinct() {
-        assert_ne!(term_hash(TermKind::Word, "贷款"), term_hash(TermKind::Char, "贷款"));
+        assert_ne!(
+            term_hash(TermKind::Word, "贷款"),
+            term_hash(TermKind::Char, "贷款")
+        );
         assert_ne!(bigram_hash("ab", "c"), bigram_hash("a", "bc"));
     }
 }

@@ -52,7 +52,8 @@ impl TfidfParams {
                 "word_ngram_max must be 0, 1 or 2".into(),
             ));
         }
-        if self.char_ngram_max > 0 && (self.char_ngram_min == 0 || self.char_ngram_min > self.char_ngram_max)
+        if self.char_ngram_max > 0
+            && (self.char_ngram_min == 0 || self.char_ngram_min > self.char_ngram_max)
         {
             return Err(TriageError::InvalidParameter(format!(
                 "char n-gram range {}..={} is empty",
@@ -63,7 +64,9 @@ impl TfidfParams {
             return Err(TriageError::InvalidParameter("no features enabled".into()));
         }
         if self.min_df == 0 {
-            return Err(TriageError::InvalidParameter("min_df must be at least 1".into()));
+            return Err(TriageError::InvalidParameter(
+                "min_df must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -287,10 +290,15 @@ mod tests {
     }
 
     fn corpus() -> Vec<AnalyzedText> {
-        ["企业反映贷款难贷款贵", "银行贷款期限只有三个月", "基本电费过高", "电费上涨企业负担重"]
-            .iter()
-            .map(|t| analyze(t))
-            .collect()
+        [
+            "企业反映贷款难贷款贵",
+            "银行贷款期限只有三个月",
+            "基本电费过高",
+            "电费上涨企业负担重",
+        ]
+        .iter()
+        .map(|t| analyze(t))
+        .collect()
     }
 
     #[test]
@@ -314,10 +322,16 @@ mod tests {
     fn min_df_drops_rare_terms_and_idf_matches_the_smoothed_formula() {
         let featurizer = TfidfFeaturizer::fit(TfidfParams::default(), &corpus()).unwrap();
         // "贷" occurs in 2 of 4 documents: idf = ln(5/3) + 1.
-        let feature = featurizer.feature_of(term_hash(TermKind::Char, "贷")).unwrap();
+        let feature = featurizer
+            .feature_of(term_hash(TermKind::Char, "贷"))
+            .unwrap();
         assert!((featurizer.idf[feature as usize] - ((5.0f32 / 3.0).ln() + 1.0)).abs() < 1e-6);
         // "期" occurs in one document only.
-        assert!(featurizer.feature_of(term_hash(TermKind::Char, "期")).is_none());
+        assert!(
+            featurizer
+                .feature_of(term_hash(TermKind::Char, "期"))
+                .is_none()
+        );
     }
 
     #[test]

@@ -69,10 +69,12 @@ impl TableReader {
         Self::from_reader(open_input(path)?, path, columns)
     }
 
-    pub fn from_reader(input: Box<dyn Read>, path: &Path, columns: &Columns) -> Result<Self, TriageError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(input);
+    pub fn from_reader(
+        input: Box<dyn Read>,
+        path: &Path,
+        columns: &Columns,
+    ) -> Result<Self, TriageError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
         let headers = reader
             .byte_headers()
             .map_err(|e| TriageError::BadInput {
@@ -144,9 +146,12 @@ impl TableReader {
         let number = self.number;
         let field = |index: usize, name: &str| -> Result<String, String> {
             let bytes = self.record.get(index).unwrap_or_default();
-            std::str::from_utf8(bytes)
-                .map(str::to_string)
-                .map_err(|e| format!("field '{name}' is not valid UTF-8 (byte {})", e.valid_up_to()))
+            std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+                format!(
+                    "field '{name}' is not valid UTF-8 (byte {})",
+                    e.valid_up_to()
+                )
+            })
         };
         let id = match self.id_index {
             Some(index) => field(index, "id").unwrap_or_else(|_| number.to_string()),
@@ -245,7 +250,13 @@ mod tests {
             .unwrap()
             .map(|r| r.unwrap())
             .collect();
-        assert!(rows[0].clone().unwrap_err().message.contains("has 2 fields"));
+        assert!(
+            rows[0]
+                .clone()
+                .unwrap_err()
+                .message
+                .contains("has 2 fields")
+        );
         assert!(rows[1].clone().unwrap_err().message.contains("empty label"));
     }
 }

@@ -1,5 +1,6 @@
 //! Full-width ASCII forms (`ＡＢＣ１２３！`) and the ideographic space become their half-width twins, so
-//! `28元/千度` and `２８元／千度` produce the same features. CJK punctuation such as `，` and `。` is left alone.
+//! `28元/千度` and `２８元／千度` produce the same features. Ideographic punctuation without an ASCII twin (`。`, `、`) is left
+//! alone.
 
 use super::{NormalizedText, Normalizer};
 
@@ -37,7 +38,11 @@ mod tests {
     }
 
     #[test]
-    fn cjk_punctuation_is_kept() {
-        assert_eq!(normalized_with(&FullWidthToHalfWidth, "你好，世界。"), "你好，世界。");
+    fn ideographic_punctuation_is_kept_and_full_width_ascii_punctuation_is_not() {
+        // U+FF0C and U+FF01 are full-width forms of ASCII; 。 and 、 have no ASCII twin.
+        assert_eq!(
+            normalized_with(&FullWidthToHalfWidth, "你好，世界。再见、谢谢！"),
+            "你好,世界。再见、谢谢!"
+        );
     }
 }

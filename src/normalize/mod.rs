@@ -114,7 +114,6 @@ pub trait Normalizer {
 
 /// The normalisation rules, as saved in a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
 pub enum NormalizerStep {
     FullWidthToHalfWidth,
     CleanWhitespace,
@@ -197,7 +196,9 @@ mod tests {
         let normalized = NormalizerSequence::complaint_preset().apply(original);
         let found = normalized.as_str().find("贷款").unwrap();
         let char_start = normalized.as_str()[..found].chars().count();
-        let span = normalized.original_span(char_start, char_start + 2).unwrap();
+        let span = normalized
+            .original_span(char_start, char_start + 2)
+            .unwrap();
         assert_eq!(&original[span], "貸款");
     }
 }

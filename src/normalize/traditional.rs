@@ -64,7 +64,10 @@ mod tests {
             ("廠房竣工驗收遲遲辦不下來", "厂房竣工验收迟迟办不下来"),
             ("報檢員培訓", "报检员培训"),
         ] {
-            assert_eq!(normalized_with(&TraditionalToSimplified, traditional), simplified);
+            assert_eq!(
+                normalized_with(&TraditionalToSimplified, traditional),
+                simplified
+            );
         }
     }
 

@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_removed() {
-        assert_eq!(normalized_with(&CleanWhitespace, "电\u{0007}费\u{0000}高"), "电费高");
+        assert_eq!(
+            normalized_with(&CleanWhitespace, "电\u{0007}费\u{0000}高"),
+            "电费高"
+        );
     }
 
     #[test]

@@ -25,6 +25,21 @@ impl ModelCard {
         serde_json::from_str(&self.held_out_json).ok()
     }
 
+    /// The card as one JSON document, for the `.card.json` file written beside a model.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "format": "complaint-triage-model-card",
+            "model_format_version": super::model_file::FORMAT_VERSION,
+            "trained_on": self.trained_on,
+            "training_rows": self.training_rows,
+            "data_fingerprint": self.data_fingerprint,
+            "label_counts": self.label_counts,
+            "temperature": self.temperature,
+            "params": serde_json::from_str::<serde_json::Value>(&self.params_json).unwrap_or_default(),
+            "held_out": self.held_out().unwrap_or_default(),
+        })
+    }
+
     pub(crate) fn held_out_from(evaluation: &Evaluation) -> String {
         serde_json::to_string(evaluation).unwrap_or_default()
     }
@@ -44,7 +59,8 @@ fn civil_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;

@@ -9,7 +9,7 @@ pub mod model_file;
 mod train;
 
 pub use card::{ModelCard, today};
-pub use train::{Example, TrainParams, TrainedPipeline, fit_analyzed, train};
+pub use train::{Example, TrainParams, TrainedPipeline, data_fingerprint, fit_analyzed, train};
 
 use crate::calibrate::{Calibrator, TemperatureScaling};
 use crate::classify::{Classifier, LinearModel};

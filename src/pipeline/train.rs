@@ -14,12 +14,14 @@ use super::{ModelCard, Pipeline, analyze_with, today};
 use crate::calibrate::{Calibrator, TemperatureScaling};
 use crate::classify::{Classifier, LinearSvmParams};
 use crate::error::TriageError;
-use crate::featurize::{AnalyzedText, Featurizer, SparseVector, TfidfFeaturizer, TfidfParams, fingerprint};
+use crate::featurize::{
+    AnalyzedText, Featurizer, SparseVector, TfidfFeaturizer, TfidfParams, fingerprint,
+};
 use crate::metrics::{Evaluation, Outcome};
 use crate::normalize::NormalizerSequence;
 use crate::review::ReviewPolicy;
 use crate::route::RoutingTable;
-use crate::segment::{JiebaSegmenter, SegmenterKind, DOMAIN_DICTIONARY};
+use crate::segment::{DOMAIN_DICTIONARY, JiebaSegmenter, SegmenterKind};
 use crate::validation::stratified_folds;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -76,8 +78,8 @@ impl TrainParams {
                 "calibration folds must be at least 2".into(),
             ));
         }
-        for (label, p) in
-            std::iter::once((&"(default)".to_string(), &self.target_precision)).chain(&self.label_precision)
+        for (label, p) in std::iter::once((&"(default)".to_string(), &self.target_precision))
+            .chain(&self.label_precision)
         {
             if !(0.0..=1.0).contains(p) {
                 return Err(TriageError::InvalidParameter(format!(
@@ -166,7 +168,10 @@ pub fn fit_analyzed(
         .map(|l| label_set.binary_search(l).expect("label in set"))
         .collect();
     let featurizer = TfidfFeaturizer::fit(params.tfidf.clone(), analyzed)?;
-    let rows: Vec<SparseVector> = analyzed.par_iter().map(|t| featurizer.transform(t)).collect();
+    let rows: Vec<SparseVector> = analyzed
+        .par_iter()
+        .map(|t| featurizer.transform(t))
+        .collect();
     let n_features = featurizer.n_features();
 
     let folds = stratified_folds(labels, params.calibration_folds, params.seed);
@@ -178,7 +183,10 @@ pub fn fit_analyzed(
             continue;
         }
         let fold_model = params.svm.fit(
-            &fit_rows.iter().map(|&i| rows[i].clone()).collect::<Vec<_>>(),
+            &fit_rows
+                .iter()
+                .map(|&i| rows[i].clone())
+                .collect::<Vec<_>>(),
             &fit_rows.iter().map(|&i| targets[i]).collect::<Vec<_>>(),
             label_set.clone(),
             n_features,
@@ -214,7 +222,9 @@ pub fn fit_analyzed(
         .collect();
     let held_out = Evaluation::compute(&outcomes);
 
-    let classifier = params.svm.fit(&rows, &targets, label_set.clone(), n_features)?;
+    let classifier = params
+        .svm
+        .fit(&rows, &targets, label_set.clone(), n_features)?;
     let label_counts = label_set
         .iter()
         .enumerate()

@@ -7,4 +7,4 @@
 
 mod routing_table;
 
-pub use routing_table::{Department, RoutingTable, DEFAULT_ROUTING_TABLE};
+pub use routing_table::{DEFAULT_ROUTING_TABLE, Department, RoutingTable};

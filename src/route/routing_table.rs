@@ -85,10 +85,13 @@ impl RoutingTable {
 
     /// The department for a label; a label not in the table is its own department.
     pub fn route(&self, label: &str) -> Department {
-        self.routes.get(label).cloned().unwrap_or_else(|| Department {
-            id: label.to_string(),
-            name: label.to_string(),
-        })
+        self.routes
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| Department {
+                id: label.to_string(),
+                name: label.to_string(),
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -126,10 +129,14 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let text = "category,department_id,department_name\ntax,tax_bureau,税务局\nland,,自然资源局\n";
+        let text =
+            "category,department_id,department_name\ntax,tax_bureau,税务局\nland,,自然资源局\n";
         let error = RoutingTable::parse(text, Path::new("r.csv")).unwrap_err();
         assert!(error.to_string().contains("r.csv, line 3"), "{error}");
         let error = RoutingTable::parse("a,b\n1,2\n", Path::new("r.csv")).unwrap_err();
-        assert!(error.to_string().contains("missing column 'category'"), "{error}");
+        assert!(
+            error.to_string().contains("missing column 'category'"),
+            "{error}"
+        );
     }
 }

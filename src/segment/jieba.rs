@@ -112,7 +112,9 @@ mod tests {
     #[test]
     fn without_the_dictionary_the_same_terms_split() {
         let plain = JiebaSegmenter::new(String::new(), true).unwrap();
-        assert!(!words(&plain, "企业反映城镇土地使用税问题").contains(&"城镇土地使用税".to_string()));
+        assert!(
+            !words(&plain, "企业反映城镇土地使用税问题").contains(&"城镇土地使用税".to_string())
+        );
         assert!(!words(&plain, "企业反映基本电费问题").contains(&"基本电费".to_string()));
     }
 

@@ -32,7 +32,6 @@ pub trait Segmenter {
 
 /// The segmenters a model can be saved with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type")]
 pub enum SegmenterKind {
     Jieba(JiebaSegmenter),
 }

@@ -1,0 +1,75 @@
+//! The shipped default model: its card matches the corpus, and script does not change a decision.
+
+mod common;
+
+use common::*;
+use complaint_triage::pipeline::{Example, data_fingerprint, model_file};
+
+fn corpus() -> Vec<Example> {
+    let mut reader = csv::Reader::from_path(repo().join("corpora/complaints.csv")).unwrap();
+    reader
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            Example {
+                text: r["text"].clone(),
+                label: r["label"].clone(),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_card_matches_the_corpus() {
+    let card: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("models/default.card.json")).unwrap(),
+    )
+    .unwrap();
+    let examples = corpus();
+    assert_eq!(
+        card["data_fingerprint"].as_str().unwrap(),
+        format!("{:016x}", data_fingerprint(&examples)),
+        "corpora/complaints.csv changed: rebuild the default model (see README)"
+    );
+    assert_eq!(
+        card["training_rows"].as_u64().unwrap() as usize,
+        examples.len()
+    );
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    assert_eq!(
+        model.card.data_fingerprint,
+        card["data_fingerprint"].as_str().unwrap()
+    );
+    assert!(card["held_out"]["macro_f1"].as_f64().unwrap() > 0.8);
+}
+
+#[test]
+fn traditional_twins_classify_like_their_simplified_originals() {
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    let mut reader = csv::Reader::from_path(repo().join("corpora/sample.csv")).unwrap();
+    let mut compared = 0;
+    for record in reader.records() {
+        let text = record.unwrap()[1].to_string();
+        let simplified = hanconv::t2s(&text);
+        let traditional = hanconv::s2t(&simplified);
+        let a = model.triage(&simplified);
+        let b = model.triage(&traditional);
+        assert_eq!(a.label, b.label, "{simplified} / {traditional}");
+        assert!((a.confidence - b.confidence).abs() < 0.05, "{simplified}");
+        compared += 1;
+    }
+    assert_eq!(compared, 50);
+}
+
+#[test]
+fn gibberish_and_greetings_are_not_routed() {
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    for text in ["", "   ", "qwxzv plmkj", "!!!???"] {
+        let decision = model.triage(text);
+        assert!(
+            decision.needs_review(),
+            "{text:?} was routed to {}",
+            decision.label
+        );
+    }
+}
