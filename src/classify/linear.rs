@@ -2,7 +2,7 @@
 //! per feature) so a sparse row touches contiguous memory.
 
 use super::Classifier;
-use crate::featurize::SparseVector;
+use crate::featurize::{SparseVector, prefetch};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,7 @@ impl LinearModel {
     pub fn new(labels: Vec<String>, weights: Array2<f32>, bias: Array1<f32>) -> Self {
         assert_eq!(weights.ncols(), labels.len());
         assert_eq!(bias.len(), labels.len());
+        let weights = weights.as_standard_layout().into_owned();
         LinearModel {
             labels,
             weights,
@@ -42,12 +43,21 @@ impl Classifier for LinearModel {
 
     fn scores(&self, features: &SparseVector) -> Vec<f32> {
         let mut scores = self.bias.to_vec();
-        for (feature, value) in features.iter() {
-            if feature >= self.weights.nrows() {
+        let n_labels = scores.len();
+        let (n_features, weights) = (self.weights.nrows(), self.weights.as_slice());
+        let weights = weights.expect("weights are kept in standard layout");
+        const AHEAD: usize = 8;
+        for (i, (feature, value)) in features.iter().enumerate() {
+            if let Some(&ahead) = features.indices.get(i + AHEAD)
+                && (ahead as usize) < n_features
+            {
+                prefetch(&weights[ahead as usize * n_labels]);
+            }
+            if feature >= n_features {
                 continue;
             }
-            let row = self.weights.row(feature);
-            for (score, weight) in scores.iter_mut().zip(row.iter()) {
+            let row = &weights[feature * n_labels..(feature + 1) * n_labels];
+            for (score, weight) in scores.iter_mut().zip(row) {
                 *score += value * weight;
             }
         }

@@ -34,6 +34,9 @@ pub struct TrainingOptions {
     /// Minimum number of documents a term must occur in.
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
+    /// Keep at most this many terms (the most frequent by document frequency); 0 keeps all.
+    #[arg(long, default_value_t = 100_000)]
+    pub max_features: usize,
     /// Folds for the out-of-fold scores behind calibration and review thresholds.
     #[arg(long, default_value_t = 5)]
     pub calibration_folds: usize,
@@ -59,6 +62,7 @@ impl TrainingOptions {
             params.svm.class_weighting = ClassWeighting::Uniform;
         }
         params.tfidf.min_df = self.min_df;
+        params.tfidf.max_features = (self.max_features > 0).then_some(self.max_features);
         params.tfidf.word_ngram_max = self.word_ngrams;
         let (low, high) = self
             .char_ngrams

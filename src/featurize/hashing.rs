@@ -14,6 +14,12 @@ pub enum TermKind {
     WordBigram = b'b',
 }
 
+/// Extends a hash with more bytes: `extend_hash(term_hash(k, a), b) == term_hash(k, a + b)`.
+#[inline]
+pub fn extend_hash(hash: u64, bytes: &[u8]) -> u64 {
+    fnv_extend(hash, bytes)
+}
+
 #[inline]
 fn fnv_extend(mut hash: u64, bytes: &[u8]) -> u64 {
     for &byte in bytes {
@@ -51,6 +57,15 @@ mod tests {
         // FNV-1a 64 reference: the empty input hashes to the offset basis, "a" to 0xaf63dc4c8601ec8c.
         assert_eq!(fingerprint(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fingerprint(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn extending_equals_hashing_the_whole() {
+        let whole = term_hash(TermKind::Char, "贷款难");
+        assert_eq!(
+            extend_hash(term_hash(TermKind::Char, "贷"), "款难".as_bytes()),
+            whole
+        );
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! model; featurising a document never changes them. Everything is deterministic: the same text gives the same
 //! vector on any machine.
 
+mod feature_table;
 mod hashing;
 mod sparse;
 mod tfidf;
 
+pub use feature_table::{FeatureTable, prefetch};
 pub use hashing::{TermKind, bigram_hash, fingerprint, term_hash};
 pub use sparse::SparseVector;
 pub use tfidf::{TermOccurrence, TfidfFeaturizer, TfidfParams};
