@@ -16,13 +16,24 @@ pub struct ReviewPolicy {
     pub thresholds: BTreeMap<String, f32>,
     /// Used for a label with no threshold of its own.
     pub default_threshold: f32,
+    /// A runner-up label at least this probable is reported as a secondary label (联办/协办).
+    pub secondary_threshold: f32,
+    /// A top raw score below this is unlike the training data (below almost every held-out case's score).
+    pub min_top_score: f32,
 }
+
+/// Default probability for a runner-up to be reported as a secondary label.
+pub const DEFAULT_SECONDARY_THRESHOLD: f32 = 0.2;
+/// Share of held-out cases allowed below the familiarity floor.
+pub const UNFAMILIAR_QUANTILE: f64 = 0.005;
 
 /// Why a case goes to a person.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReviewReason {
     EmptyText,
     NoKnownTerms,
+    Unfamiliar,
+    NotAComplaint,
     BelowThreshold { threshold: f32 },
 }
 
@@ -31,6 +42,10 @@ impl std::fmt::Display for ReviewReason {
         match self {
             ReviewReason::EmptyText => write!(f, "empty text"),
             ReviewReason::NoKnownTerms => write!(f, "no word the model knows"),
+            ReviewReason::Unfamiliar => write!(f, "unlike any complaint the model was trained on"),
+            ReviewReason::NotAComplaint => {
+                write!(f, "not a complaint (greeting, test or unrelated text)")
+            }
             ReviewReason::BelowThreshold { threshold } => {
                 write!(f, "confidence below the label's threshold {threshold:.3}")
             }
@@ -45,6 +60,8 @@ impl ReviewPolicy {
             target_precision: BTreeMap::new(),
             thresholds: BTreeMap::new(),
             default_threshold: threshold,
+            secondary_threshold: DEFAULT_SECONDARY_THRESHOLD,
+            min_top_score: f32::NEG_INFINITY,
         }
     }
 
@@ -96,7 +113,19 @@ impl ReviewPolicy {
             target_precision: targets,
             thresholds,
             default_threshold: 1.01,
+            secondary_threshold: DEFAULT_SECONDARY_THRESHOLD,
+            min_top_score: f32::NEG_INFINITY,
         }
+    }
+
+    /// Sets the familiarity floor from held-out top scores: the [`UNFAMILIAR_QUANTILE`] quantile.
+    pub fn with_familiarity_floor(mut self, held_out_top_scores: &[f32]) -> Self {
+        let mut sorted = held_out_top_scores.to_vec();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        if let Some(&floor) = sorted.get((sorted.len() as f64 * UNFAMILIAR_QUANTILE) as usize) {
+            self.min_top_score = floor;
+        }
+        self
     }
 
     /// Whether a case with this label and confidence must be reviewed, and why.

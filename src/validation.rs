@@ -79,7 +79,7 @@ pub fn cross_validate(
         let fold_outcomes: Vec<Outcome> = test_rows
             .par_iter()
             .map(|&i| {
-                let decision = pipeline.triage_analyzed(&analyzed[i]);
+                let decision = pipeline.decide(&texts[i], &analyzed[i], false);
                 Outcome {
                     truth: labels[i].clone(),
                     predicted: decision.label.clone(),

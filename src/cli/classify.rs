@@ -4,8 +4,7 @@
 //! that cannot be read still yields an output row, sent to review with the reason.
 
 use super::input::load_model;
-use crate::io::{Columns, TableReader};
-use crate::pipeline::Triage;
+use crate::io::{Columns, TableReader, decision_fields, decision_header, unreadable_fields};
 use crate::route::RoutingTable;
 use clap::Args;
 use std::io::Write;
@@ -33,23 +32,25 @@ pub struct ClassifyArgs {
     /// Routing table CSV that overrides the one saved in the model.
     #[arg(long)]
     pub routing: Option<PathBuf>,
+    /// Add a `reasons` column: the terms that pushed the chosen category most, as written in the input.
+    #[arg(long)]
+    pub explain: bool,
+    /// Report a runner-up category at least this probable as `secondary_label` (default: the model's).
+    #[arg(long)]
+    pub secondary_threshold: Option<f32>,
 }
-
-pub const OUTPUT_HEADER: [&str; 8] = [
-    "id",
-    "label",
-    "confidence",
-    "department",
-    "department_id",
-    "review",
-    "review_reason",
-    "alternatives",
-];
 
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     let mut pipeline = load_model(args.model.as_deref())?;
     if let Some(path) = &args.routing {
         pipeline.routing = RoutingTable::from_path(path)?;
+    }
+    if let Some(threshold) = args.secondary_threshold {
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&threshold),
+            "--secondary-threshold must be within 0..1, got {threshold}"
+        );
+        pipeline.review.secondary_threshold = threshold;
     }
     let mut reader = TableReader::open(
         &args.input,
@@ -68,7 +69,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         )
     };
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 16, output));
-    writer.write_record(OUTPUT_HEADER)?;
+    writer.write_record(decision_header(args.explain))?;
     let (mut rows, mut routed, mut reviewed, mut unreadable) = (0usize, 0usize, 0usize, 0usize);
     loop {
         let mut chunk = Vec::with_capacity(CHUNK_ROWS);
@@ -85,7 +86,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|row| row.as_ref().map(|r| r.text.as_str()).unwrap_or(""))
             .collect();
-        let decisions = pipeline.triage_batch(&texts);
+        let decisions = pipeline.triage_batch(&texts, args.explain);
         for (row, decision) in chunk.iter().zip(decisions) {
             rows += 1;
             match row {
@@ -95,7 +96,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                     } else {
                         routed += 1;
                     }
-                    write_decision(&mut writer, &row.id, &decision)?;
+                    writer.write_record(decision_fields(&row.id, &decision, args.explain))?;
                 }
                 Err(error) => {
                     unreadable += 1;
@@ -105,16 +106,11 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
                         error.number,
                         error.message
                     );
-                    writer.write_record([
-                        error.id.as_str(),
-                        "",
-                        "",
-                        "",
-                        "",
-                        "true",
-                        &format!("unreadable row: {}", error.message),
-                        "",
-                    ])?;
+                    writer.write_record(unreadable_fields(
+                        &error.id,
+                        &error.message,
+                        args.explain,
+                    ))?;
                 }
             }
         }
@@ -128,39 +124,4 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn write_decision<W: Write>(
-    writer: &mut csv::Writer<W>,
-    id: &str,
-    decision: &Triage,
-) -> csv::Result<()> {
-    let alternatives: Vec<String> = decision
-        .alternatives
-        .iter()
-        .map(|(label, p)| format!("{label}:{p:.4}"))
-        .collect();
-    let confidence = if decision.label.is_empty() {
-        String::new()
-    } else {
-        format!("{:.4}", decision.confidence)
-    };
-    writer.write_record([
-        id,
-        &decision.label,
-        &confidence,
-        &decision.department.name,
-        &decision.department.id,
-        if decision.needs_review() {
-            "true"
-        } else {
-            "false"
-        },
-        &decision
-            .review_reason
-            .as_ref()
-            .map(|r| r.to_string())
-            .unwrap_or_default(),
-        &alternatives.join("|"),
-    ])
 }

@@ -77,6 +77,7 @@ impl TfidfParams {
 /// One occurrence of a term in a text: its hash and the char range of the normalised text it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TermOccurrence {
+    pub kind: TermKind,
     pub hash: u64,
     pub char_start: u32,
     pub char_end: u32,
@@ -247,6 +248,7 @@ fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut
                 hash = extend_hash(hash, &bytes[boundaries[end - 1]..boundaries[end]]);
                 if end - start >= params.char_ngram_min {
                     emit(TermOccurrence {
+                        kind: TermKind::Char,
                         hash,
                         char_start: start as u32,
                         char_end: end as u32,
@@ -264,6 +266,7 @@ fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut
                 continue;
             }
             emit(TermOccurrence {
+                kind: TermKind::Word,
                 hash: term_hash(TermKind::Word, word_text),
                 char_start: word.char_start,
                 char_end: word.char_end,
@@ -272,6 +275,7 @@ fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut
                 && let Some((previous_text, previous_start)) = previous
             {
                 emit(TermOccurrence {
+                    kind: TermKind::WordBigram,
                     hash: bigram_hash(previous_text, word_text),
                     char_start: previous_start,
                     char_end: word.char_end,

@@ -1,14 +1,16 @@
 //! The whole pipeline as one value: normalise → segment → featurise → classify → calibrate → review → route.
 //!
 //! A [`Pipeline`] is what `triage train` saves and `triage classify` loads: one serde-serialised value in a
-//! versioned file ([`model_file`]). Triage of one text never fails: empty or unknown text is sent to review
+//! versioned file ([`model_file`]). Triage of one text never fails: empty or unfamiliar text is sent to review
 //! with a reason rather than guessed.
 
 mod card;
+mod explain;
 pub mod model_file;
 mod train;
 
 pub use card::{ModelCard, today};
+pub use explain::Reason;
 pub use train::{Example, TrainParams, TrainedPipeline, data_fingerprint, fit_analyzed, train};
 
 use crate::calibrate::{Calibrator, TemperatureScaling};
@@ -21,6 +23,13 @@ use crate::segment::{Segmenter, SegmenterKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A label reserved for text that is not a complaint (greetings, tests, chit-chat): a model trained with it sends
+/// such text to review instead of routing it.
+pub const NOT_A_COMPLAINT: &str = "not_complaint";
+
+/// How much of the model's own distribution an unfamiliar text keeps (the rest is uniform).
+const UNFAMILIAR_KEEP: f32 = 0.3;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pipeline {
     pub normalizer: NormalizerSequence,
@@ -31,6 +40,14 @@ pub struct Pipeline {
     pub review: ReviewPolicy,
     pub routing: RoutingTable,
     pub card: ModelCard,
+}
+
+/// A second label likely enough for a joint case (联办/协办).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondaryLabel {
+    pub label: String,
+    pub confidence: f32,
+    pub department: Department,
 }
 
 /// The decision for one complaint.
@@ -45,6 +62,10 @@ pub struct Triage {
     pub review_reason: Option<ReviewReason>,
     /// The next most likely labels with their probabilities, most likely first.
     pub alternatives: Vec<(String, f32)>,
+    /// Set when the runner-up label reaches the model's secondary threshold.
+    pub secondary: Option<SecondaryLabel>,
+    /// The terms that pushed `label` most, as written in the input; filled only when asked for.
+    pub reasons: Vec<Reason>,
 }
 
 impl Triage {
@@ -59,24 +80,34 @@ impl Pipeline {
         analyze_with(&self.normalizer, &self.segmenter, text)
     }
 
-    /// Calibrated probabilities for every label (in `labels()` order) of an analysed text.
-    pub fn probabilities(&self, analyzed: &AnalyzedText) -> Vec<f32> {
-        let features = self.featurizer.transform(analyzed);
-        self.calibrator
-            .probabilities(&self.classifier.scores(&features))
-    }
-
     pub fn labels(&self) -> &[String] {
         self.classifier.labels()
     }
 
     /// Triage of one complaint.
     pub fn triage(&self, text: &str) -> Triage {
-        self.triage_analyzed(&self.analyze(text))
+        self.decide(text, &self.analyze(text), false)
     }
 
-    /// Triage of a complaint already normalised and segmented by this pipeline's stages.
-    pub fn triage_analyzed(&self, analyzed: &AnalyzedText) -> Triage {
+    /// Triage of one complaint, with the terms that decided it.
+    pub fn triage_explained(&self, text: &str) -> Triage {
+        self.decide(text, &self.analyze(text), true)
+    }
+
+    /// Triage of many complaints in parallel, in input order.
+    pub fn triage_batch<S: AsRef<str> + Sync>(&self, texts: &[S], explain: bool) -> Vec<Triage> {
+        texts
+            .par_iter()
+            .map(|t| {
+                let text = t.as_ref();
+                self.decide(text, &self.analyze(text), explain)
+            })
+            .collect()
+    }
+
+    /// Decides on a text already analysed by this pipeline's stages; `original` is the text as given, from
+    /// which reasons are quoted.
+    pub fn decide(&self, original: &str, analyzed: &AnalyzedText, explain: bool) -> Triage {
         if analyzed.normalized.as_str().is_empty() {
             return self.unroutable(ReviewReason::EmptyText);
         }
@@ -84,31 +115,60 @@ impl Pipeline {
         if features.nnz() == 0 {
             return self.unroutable(ReviewReason::NoKnownTerms);
         }
-        let probabilities = self
-            .calibrator
-            .probabilities(&self.classifier.scores(&features));
+        let scores = self.classifier.scores(&features);
+        let mut probabilities = self.calibrator.probabilities(&scores);
+        let labels = self.labels();
+        let top_score = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let unfamiliar = top_score < self.review.min_top_score;
+        if unfamiliar {
+            // Unlike anything trained on: flatten towards uniform so no guess looks confident.
+            let uniform = 1.0 / labels.len() as f32;
+            probabilities
+                .iter_mut()
+                .for_each(|p| *p = UNFAMILIAR_KEEP * *p + (1.0 - UNFAMILIAR_KEEP) * uniform);
+        }
         let mut ranked: Vec<usize> = (0..probabilities.len()).collect();
         ranked.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
-        let labels = self.labels();
         let best = ranked[0];
         let label = labels[best].clone();
         let confidence = probabilities[best];
+        let review_reason = if unfamiliar {
+            Some(ReviewReason::Unfamiliar)
+        } else if label == NOT_A_COMPLAINT {
+            Some(ReviewReason::NotAComplaint)
+        } else {
+            self.review.check(&label, confidence)
+        };
+        let secondary = ranked
+            .get(1)
+            .filter(|&&i| {
+                !unfamiliar
+                    && labels[i] != NOT_A_COMPLAINT
+                    && probabilities[i] >= self.review.secondary_threshold
+            })
+            .map(|&i| SecondaryLabel {
+                label: labels[i].clone(),
+                confidence: probabilities[i],
+                department: self.routing.route(&labels[i]),
+            });
+        let reasons = if explain {
+            explain::reasons(self, original, analyzed, &features, best)
+        } else {
+            Vec::new()
+        };
         Triage {
             department: self.routing.route(&label),
-            review_reason: self.review.check(&label, confidence),
+            review_reason,
             alternatives: ranked[1..]
                 .iter()
                 .take(2)
                 .map(|&i| (labels[i].clone(), probabilities[i]))
                 .collect(),
+            secondary,
+            reasons,
             label,
             confidence,
         }
-    }
-
-    /// Triage of many complaints in parallel, in input order.
-    pub fn triage_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Triage> {
-        texts.par_iter().map(|t| self.triage(t.as_ref())).collect()
     }
 
     fn unroutable(&self, reason: ReviewReason) -> Triage {
@@ -121,6 +181,8 @@ impl Pipeline {
             },
             review_reason: Some(reason),
             alternatives: Vec::new(),
+            secondary: None,
+            reasons: Vec::new(),
         }
     }
 }

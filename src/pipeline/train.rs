@@ -45,6 +45,8 @@ pub struct TrainParams {
     pub target_precision: f64,
     /// Per-label overrides of `target_precision`.
     pub label_precision: BTreeMap<String, f64>,
+    /// A runner-up at least this probable is reported as a secondary label (default 0.2).
+    pub secondary_threshold: f32,
     /// Seed of every shuffle (default 42).
     pub seed: u64,
     /// jieba user dictionary (default: the shipped domain dictionary).
@@ -62,6 +64,7 @@ impl Default for TrainParams {
             calibration_folds: 5,
             target_precision: 0.95,
             label_precision: BTreeMap::new(),
+            secondary_threshold: crate::review::DEFAULT_SECONDARY_THRESHOLD,
             seed: 42,
             user_dictionary: DOMAIN_DICTIONARY.to_string(),
             routing: RoutingTable::shipped(),
@@ -207,9 +210,15 @@ pub fn fit_analyzed(
             (best, probabilities[best], best == truth)
         })
         .collect();
-    let review = ReviewPolicy::fit(&label_set, &held_out_predictions, |label| {
+    let top_scores: Vec<f32> = held_out_scores
+        .iter()
+        .map(|s| s.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        .collect();
+    let mut review = ReviewPolicy::fit(&label_set, &held_out_predictions, |label| {
         params.precision_for(label)
-    });
+    })
+    .with_familiarity_floor(&top_scores);
+    review.secondary_threshold = params.secondary_threshold;
     let outcomes: Vec<Outcome> = held_out_predictions
         .iter()
         .zip(&targets)
