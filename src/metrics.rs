@@ -37,6 +37,20 @@ pub struct ReliabilityBin {
     pub accuracy: f64,
 }
 
+/// What a single confidence threshold would give: the share of rows at or above it and their precision.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrecisionCoverage {
+    /// The precision asked for.
+    pub target: f64,
+    /// The lowest confidence threshold whose routed rows reach `target` (above 1 when none does).
+    pub threshold: f64,
+    pub coverage: f64,
+    pub precision: f64,
+}
+
+/// Targets reported in the precision–coverage table.
+pub const PRECISION_TARGETS: [f64; 7] = [0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 0.99];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
     pub n: usize,
@@ -50,6 +64,8 @@ pub struct Evaluation {
     pub labels: Vec<String>,
     pub confusion: Vec<Vec<usize>>,
     pub reliability: Vec<ReliabilityBin>,
+    /// For each of [`PRECISION_TARGETS`], the coverage one global confidence threshold would reach.
+    pub precision_coverage: Vec<PrecisionCoverage>,
 }
 
 /// F1 of one class; 0 when it has neither predictions nor support.
@@ -146,8 +162,55 @@ impl Evaluation {
             labels,
             confusion,
             reliability,
+            precision_coverage: precision_coverage(outcomes),
         }
     }
+}
+
+/// For each target, the lowest global threshold at which rows at least that confident reach the target.
+fn precision_coverage(outcomes: &[Outcome]) -> Vec<PrecisionCoverage> {
+    let mut ranked: Vec<(f32, bool)> = outcomes
+        .iter()
+        .filter(|o| !o.predicted.is_empty())
+        .map(|o| (o.confidence, o.truth == o.predicted))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // (threshold, rows at or above it, correct among them), one entry per distinct confidence.
+    let mut steps: Vec<(f32, usize, usize)> = Vec::new();
+    let mut correct = 0;
+    let mut i = 0;
+    while i < ranked.len() {
+        let confidence = ranked[i].0;
+        while i < ranked.len() && ranked[i].0 == confidence {
+            correct += ranked[i].1 as usize;
+            i += 1;
+        }
+        steps.push((confidence, i, correct));
+    }
+    let n = outcomes.len().max(1) as f64;
+    PRECISION_TARGETS
+        .iter()
+        .map(|&target| {
+            let best = steps
+                .iter()
+                .filter(|&&(_, routed, correct)| correct as f64 / routed as f64 >= target)
+                .next_back();
+            match best {
+                Some(&(threshold, routed, correct)) => PrecisionCoverage {
+                    target,
+                    threshold: threshold as f64,
+                    coverage: routed as f64 / n,
+                    precision: correct as f64 / routed as f64,
+                },
+                None => PrecisionCoverage {
+                    target,
+                    threshold: 1.01,
+                    coverage: 0.0,
+                    precision: 0.0,
+                },
+            }
+        })
+        .collect()
 }
 
 /// Equal-width confidence bins over [0, 1].
@@ -212,6 +275,28 @@ mod tests {
         // Auto-routed: the five with confidence ≥ 0.5, of which four are right.
         assert!((e.auto_routed_share - 5.0 / 6.0).abs() < 1e-9);
         assert!((e.auto_routed_precision - 0.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn precision_coverage_finds_the_lowest_threshold_meeting_each_target() {
+        // Ten rows, confidence 0.95 .. 0.50; the two least confident are wrong.
+        let outcomes: Vec<Outcome> = (0..10)
+            .map(|i| outcome("a", if i < 8 { "a" } else { "b" }, 0.95 - 0.05 * i as f32))
+            .collect();
+        let table = Evaluation::compute(&outcomes).precision_coverage;
+        let at = |target: f64| {
+            table
+                .iter()
+                .find(|r| (r.target - target).abs() < 1e-9)
+                .unwrap()
+        };
+        // 0.80: all ten rows (8/10 correct).
+        assert!((at(0.80).coverage - 1.0).abs() < 1e-9);
+        // 0.85: nine rows (8/9 = 0.889); 0.90 and above: the eight correct rows.
+        assert!((at(0.85).coverage - 0.9).abs() < 1e-9, "{:?}", at(0.85));
+        assert!((at(0.95).coverage - 0.8).abs() < 1e-9);
+        assert!((at(0.95).threshold - 0.60).abs() < 1e-6);
+        assert!((at(0.99).precision - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -64,7 +64,16 @@ fn traditional_twins_classify_like_their_simplified_originals() {
 #[test]
 fn gibberish_and_greetings_are_not_routed() {
     let model = model_file::load(&repo().join("models/default.model")).unwrap();
-    for text in ["", "   ", "qwxzv plmkj", "!!!???"] {
+    for text in [
+        "",
+        "   ",
+        "qwxzv plmkj",
+        "!!!???",
+        "你好，在吗",
+        "好的谢谢",
+        "今天天氣不錯",
+        "测试123",
+    ] {
         let decision = model.triage(text);
         assert!(
             decision.needs_review(),

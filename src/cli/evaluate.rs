@@ -57,7 +57,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The plain-text report: summary, per-class table, confusion matrix, reliability bins.
+/// The plain-text report: summary, per-class table, confusion matrix, precision–coverage, reliability bins.
 pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
     writeln!(out, "rows            {}", e.n)?;
     writeln!(out, "accuracy        {:.4}", e.accuracy)?;
@@ -103,6 +103,19 @@ pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> 
     for (label, row) in e.labels.iter().zip(&e.confusion) {
         let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
         writeln!(out, "{:<width$} {}", label, cells.join(""))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "precision–coverage with one global confidence threshold"
+    )?;
+    writeln!(out, "  target  threshold  coverage  precision")?;
+    for row in &e.precision_coverage {
+        writeln!(
+            out,
+            "  {:>6.2}  {:>9.4}  {:>8.3}  {:>9.4}",
+            row.target, row.threshold, row.coverage, row.precision
+        )?;
     }
     writeln!(out)?;
     writeln!(

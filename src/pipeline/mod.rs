@@ -156,8 +156,16 @@ impl Pipeline {
         } else {
             Vec::new()
         };
+        let department = if label == NOT_A_COMPLAINT {
+            Department {
+                id: String::new(),
+                name: String::new(),
+            }
+        } else {
+            self.routing.route(&label)
+        };
         Triage {
-            department: self.routing.route(&label),
+            department,
             review_reason,
             alternatives: ranked[1..]
                 .iter()

@@ -81,6 +81,12 @@ impl TrainParams {
                 "calibration folds must be at least 2".into(),
             ));
         }
+        if !(0.0..=1.0).contains(&self.secondary_threshold) {
+            return Err(TriageError::InvalidParameter(format!(
+                "secondary threshold must be within 0..1, got {}",
+                self.secondary_threshold
+            )));
+        }
         for (label, p) in std::iter::once((&"(default)".to_string(), &self.target_precision))
             .chain(&self.label_precision)
         {
