@@ -193,8 +193,7 @@ fn precision_coverage(outcomes: &[Outcome]) -> Vec<PrecisionCoverage> {
         .map(|&target| {
             let best = steps
                 .iter()
-                .filter(|&&(_, routed, correct)| correct as f64 / routed as f64 >= target)
-                .next_back();
+                .rfind(|&&(_, routed, correct)| correct as f64 / routed as f64 >= target);
             match best {
                 Some(&(threshold, routed, correct)) => PrecisionCoverage {
                     target,

@@ -32,8 +32,14 @@ fn every_category_has_enough_rows_and_labels_are_taxonomy_ids() {
         let secondary = &row["secondary"];
         assert!(secondary.is_empty() || (ids.contains(secondary) && secondary != &row["label"]));
         let chars = row["text"].chars().count();
+        // Non-complaints ("在吗", "1111") are short by nature.
+        let shortest = if row["label"] == complaint_triage::pipeline::NOT_A_COMPLAINT {
+            1
+        } else {
+            8
+        };
         assert!(
-            (8..=400).contains(&chars),
+            (shortest..=400).contains(&chars),
             "{} has {chars} chars",
             row["id"]
         );
