@@ -13,9 +13,11 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn data_path() -> PathBuf {
-    std::env::var_os("TEDDY_CSV").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/teddy2020c/train.csv")
-    })
+    std::env::var_os("TEDDY_CSV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/teddy2020c/train.csv")
+        })
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -40,8 +42,10 @@ fn main() {
         })
         .collect();
     let params = TrainParams::default();
-    let (texts, labels): (Vec<String>, Vec<String>) =
-        examples.iter().map(|e| (e.text.clone(), e.label.clone())).unzip();
+    let (texts, labels): (Vec<String>, Vec<String>) = examples
+        .iter()
+        .map(|e| (e.text.clone(), e.label.clone()))
+        .unzip();
     let traditional: Vec<String> = texts.iter().map(hanconv::s2t).collect();
     for (script, texts) in [("Simplified", &texts), ("Traditional", &traditional)] {
         let started = Instant::now();
@@ -71,10 +75,18 @@ fn main() {
         "training on {} rows (segmentation included): median {:.2} s of {:?}",
         examples.len(),
         median(train_seconds.clone()),
-        train_seconds.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
+        train_seconds
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
     );
 
-    let batch: Vec<&str> = texts.iter().cycle().take(5 * texts.len()).map(String::as_str).collect();
+    let batch: Vec<&str> = texts
+        .iter()
+        .cycle()
+        .take(5 * texts.len())
+        .map(String::as_str)
+        .collect();
     let bytes: usize = batch.iter().map(|t| t.len()).sum();
     let mut rates = Vec::new();
     for _ in 0..3 {
@@ -97,7 +109,10 @@ fn main() {
     model_file::save(&pipeline, &model).expect("save");
     let one_row = std::env::temp_dir().join(format!("teddy-bench-{}.csv", std::process::id()));
     std::fs::write(&one_row, "id,text\n1,小区门口道路破损严重\n").expect("write");
-    for (what, model_arg) in [("teddy model", Some(&model)), ("built-in default model", None)] {
+    for (what, model_arg) in [
+        ("teddy model", Some(&model)),
+        ("built-in default model", None),
+    ] {
         let mut times = Vec::new();
         for _ in 0..5 {
             let mut command = Command::new(env!("CARGO_BIN_EXE_triage"));
@@ -106,11 +121,18 @@ fn main() {
                 command.arg("--model").arg(model);
             }
             let started = Instant::now();
-            let status = command.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("run");
+            let status = command
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("run");
             assert!(status.success());
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
-        println!("start-up + model load + one row, {what}: median {:.0} ms", median(times));
+        println!(
+            "start-up + model load + one row, {what}: median {:.0} ms",
+            median(times)
+        );
     }
     let _ = std::fs::remove_file(model);
     let _ = std::fs::remove_file(one_row);

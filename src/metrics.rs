@@ -167,47 +167,74 @@ impl Evaluation {
     }
 }
 
-/// For each target, the lowest global threshold at which rows at least that confident reach the target.
-fn precision_coverage(outcomes: &[Outcome]) -> Vec<PrecisionCoverage> {
-    let mut ranked: Vec<(f32, bool)> = outcomes
-        .iter()
-        .filter(|o| !o.predicted.is_empty())
-        .map(|o| (o.confidence, o.truth == o.predicted))
-        .collect();
-    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-    // (threshold, rows at or above it, correct among them), one entry per distinct confidence.
-    let mut steps: Vec<(f32, usize, usize)> = Vec::new();
-    let mut correct = 0;
-    let mut i = 0;
-    while i < ranked.len() {
-        let confidence = ranked[i].0;
-        while i < ranked.len() && ranked[i].0 == confidence {
-            correct += ranked[i].1 as usize;
+/// Routing every case at least as confident as `threshold` routes `routed` cases, `correct` of them rightly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConfidenceStep {
+    pub threshold: f32,
+    pub routed: usize,
+    pub correct: usize,
+}
+
+impl ConfidenceStep {
+    pub fn precision(&self) -> f64 {
+        ratio(self.correct, self.routed)
+    }
+}
+
+/// Cumulative counts over (confidence, correct?) pairs, one step per distinct confidence, most confident first:
+/// cases with equal confidence stand or fall together.
+pub fn confidence_steps(mut cases: Vec<(f32, bool)>) -> Vec<ConfidenceStep> {
+    cases.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut steps = Vec::new();
+    let (mut correct, mut i) = (0, 0);
+    while i < cases.len() {
+        let confidence = cases[i].0;
+        while i < cases.len() && cases[i].0 == confidence {
+            correct += cases[i].1 as usize;
             i += 1;
         }
-        steps.push((confidence, i, correct));
+        steps.push(ConfidenceStep {
+            threshold: confidence,
+            routed: i,
+            correct,
+        });
     }
+    steps
+}
+
+/// The lowest threshold whose routed cases reach `target` precision, if any does.
+pub fn lowest_threshold_reaching(steps: &[ConfidenceStep], target: f64) -> Option<ConfidenceStep> {
+    steps
+        .iter()
+        .rfind(|step| step.precision() >= target)
+        .copied()
+}
+
+/// For each target, the lowest global threshold at which rows at least that confident reach the target.
+fn precision_coverage(outcomes: &[Outcome]) -> Vec<PrecisionCoverage> {
+    let steps = confidence_steps(
+        outcomes
+            .iter()
+            .filter(|o| !o.predicted.is_empty())
+            .map(|o| (o.confidence, o.truth == o.predicted))
+            .collect(),
+    );
     let n = outcomes.len().max(1) as f64;
     PRECISION_TARGETS
         .iter()
-        .map(|&target| {
-            let best = steps
-                .iter()
-                .rfind(|&&(_, routed, correct)| correct as f64 / routed as f64 >= target);
-            match best {
-                Some(&(threshold, routed, correct)) => PrecisionCoverage {
-                    target,
-                    threshold: threshold as f64,
-                    coverage: routed as f64 / n,
-                    precision: correct as f64 / routed as f64,
-                },
-                None => PrecisionCoverage {
-                    target,
-                    threshold: 1.01,
-                    coverage: 0.0,
-                    precision: 0.0,
-                },
-            }
+        .map(|&target| match lowest_threshold_reaching(&steps, target) {
+            Some(step) => PrecisionCoverage {
+                target,
+                threshold: step.threshold as f64,
+                coverage: step.routed as f64 / n,
+                precision: step.precision(),
+            },
+            None => PrecisionCoverage {
+                target,
+                threshold: 1.01,
+                coverage: 0.0,
+                precision: 0.0,
+            },
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 //! thresholds are chosen on held-out (out-of-fold) predictions so that automatically routed cases reach a
 //! target precision. Text that is empty or has no word the model knows always goes to a person, with a reason.
 
+use crate::metrics::{confidence_steps, lowest_threshold_reaching};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -86,26 +87,13 @@ impl ReviewPolicy {
         let mut targets = BTreeMap::new();
         for (index, label) in labels.iter().enumerate() {
             let wanted = target(label);
-            let mut mine: Vec<(f32, bool)> = predictions
+            let mine: Vec<(f32, bool)> = predictions
                 .iter()
                 .filter(|p| p.0 == index)
                 .map(|p| (p.1, p.2))
                 .collect();
-            mine.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let mut correct = 0usize;
-            let mut threshold = f32::INFINITY;
-            let mut i = 0;
-            while i < mine.len() {
-                // Rows with equal confidence stand or fall together.
-                let confidence = mine[i].0;
-                while i < mine.len() && mine[i].0 == confidence {
-                    correct += mine[i].1 as usize;
-                    i += 1;
-                }
-                if correct as f64 / i as f64 >= wanted {
-                    threshold = confidence;
-                }
-            }
+            let threshold = lowest_threshold_reaching(&confidence_steps(mine), wanted)
+                .map_or(f32::INFINITY, |step| step.threshold);
             thresholds.insert(label.clone(), threshold.min(1.01));
             targets.insert(label.clone(), wanted);
         }

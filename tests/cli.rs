@@ -36,18 +36,7 @@ fn train_classify_evaluate_and_cv_work_together() {
     let model = train_small_model(dir.path());
     assert!(dir.path().join("small.card.json").exists());
     let input = "id,text\nA1,我公司城镇土地使用税负担太重，希望减免\nA2,银行抽贷，续贷要过桥资金，利息太高\nA3,变压器增容申请半年没批\n";
-    let output = triage_with_stdin(
-        &[
-            "classify",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            "-",
-        ],
-        input.as_bytes(),
-    );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows = csv_rows(&stdout(&output));
+    let rows = classify_csv(Some(&model), input, &[]);
     let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str()).collect();
     assert_eq!(labels, ["tax", "financing", "power_cost"]);
     assert!(rows[0]["department"].contains("税务"));
@@ -97,31 +86,16 @@ fn routing_override_and_labels_outside_the_table() {
     )
     .unwrap();
     let model = dir.path().join("dept.model");
-    let output = triage(&[
-        "train",
-        "--input",
-        training.to_str().unwrap(),
-        "--output",
-        model.to_str().unwrap(),
+    let department_args = [
         "--label-column",
         "department",
         "--calibration-folds",
         "2",
         "--min-df",
         "1",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let output = triage_with_stdin(
-        &[
-            "classify",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            "-",
-        ],
-        "id,text\n1,电费太贵\n".as_bytes(),
-    );
-    let rows = csv_rows(&stdout(&output));
+    ];
+    train_model(&training, &model, &department_args);
+    let rows = classify_csv(Some(&model), "id,text\n1,电费太贵\n", &[]);
     // A department label is its own department.
     assert_eq!(rows[0]["label"], "供电公司");
     assert_eq!(rows[0]["department"], "供电公司");
@@ -132,19 +106,11 @@ fn routing_override_and_labels_outside_the_table() {
         "category,department_id,department_name\n供电公司,grid_east,东区供电所\n",
     )
     .unwrap();
-    let output = triage_with_stdin(
-        &[
-            "classify",
-            "--model",
-            model.to_str().unwrap(),
-            "--input",
-            "-",
-            "--routing",
-            routing.to_str().unwrap(),
-        ],
-        "id,text\n1,电费太贵\n".as_bytes(),
+    let rows = classify_csv(
+        Some(&model),
+        "id,text\n1,电费太贵\n",
+        &["--routing", routing.to_str().unwrap()],
     );
-    let rows = csv_rows(&stdout(&output));
     assert_eq!(rows[0]["department"], "东区供电所");
     assert_eq!(rows[0]["department_id"], "grid_east");
 }

@@ -113,16 +113,7 @@ fn thresholds_saved_in_the_model_meet_the_target_on_held_out_folds() {
     let dir = tempfile::tempdir().unwrap();
     let training = small_training_file(dir.path());
     let model = dir.path().join("strict.model");
-    let output = triage(&[
-        "train",
-        "--input",
-        training.to_str().unwrap(),
-        "--output",
-        model.to_str().unwrap(),
-        "--target-precision",
-        "0.99",
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    train_model(&training, &model, &["--target-precision", "0.99"]);
     let card: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("strict.card.json")).unwrap(),
     )

@@ -1,6 +1,7 @@
 //! Helpers for tests that run the real `triage` binary.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -46,7 +47,7 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// Parses CSV output into header-keyed rows.
-pub fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+pub fn csv_rows(text: &str) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let headers = reader.headers().unwrap().clone();
     reader
@@ -85,17 +86,43 @@ pub fn small_training_file(dir: &Path) -> PathBuf {
     path
 }
 
-/// Trains a model on [`small_training_file`] into `dir`.
-pub fn train_small_model(dir: &Path) -> PathBuf {
-    let model = dir.join("small.model");
-    let input = small_training_file(dir);
-    let output = triage(&[
+/// Runs `triage train --input INPUT --output MODEL EXTRA…` and asserts it succeeded.
+pub fn train_model(input: &Path, model: &Path, extra: &[&str]) {
+    let mut args = vec![
         "train",
         "--input",
         input.to_str().unwrap(),
         "--output",
         model.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let output = triage(&args);
     assert!(output.status.success(), "train failed: {}", stderr(&output));
+}
+
+/// Trains a model on [`small_training_file`] into `dir`.
+pub fn train_small_model(dir: &Path) -> PathBuf {
+    let model = dir.join("small.model");
+    train_model(&small_training_file(dir), &model, &[]);
     model
+}
+
+/// Runs `triage classify --model MODEL --input - EXTRA…` on CSV text and returns the output rows.
+pub fn classify_csv(
+    model: Option<&Path>,
+    csv: &str,
+    extra: &[&str],
+) -> Vec<HashMap<String, String>> {
+    let mut args = vec!["classify", "--input", "-"];
+    if let Some(model) = model {
+        args.extend(["--model", model.to_str().unwrap()]);
+    }
+    args.extend_from_slice(extra);
+    let output = triage_with_stdin(&args, csv.as_bytes());
+    assert!(
+        output.status.success(),
+        "classify failed: {}",
+        stderr(&output)
+    );
+    csv_rows(&stdout(&output))
 }
