@@ -64,11 +64,13 @@ fn no_two_rows_are_near_duplicates() {
         .into_iter()
         .map(|r| (r["id"].clone(), r["text"].clone()))
         .collect();
-    texts.extend(
-        rows("corpora/sample.csv")
-            .into_iter()
-            .map(|r| (r["id"].clone(), r["text"].clone())),
-    );
+    for extra in ["corpora/sample.csv", "corpora/holdout.csv"] {
+        texts.extend(
+            rows(extra)
+                .into_iter()
+                .map(|r| (r["id"].clone(), r["text"].clone())),
+        );
+    }
     let grams: Vec<HashSet<u64>> = texts.iter().map(|(_, t)| five_grams(t)).collect();
     // An inverted index keeps this to pairs that share a gram.
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();

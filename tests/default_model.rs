@@ -82,3 +82,13 @@ fn gibberish_and_greetings_are_not_routed() {
         );
     }
 }
+
+#[test]
+fn the_default_model_routes_complaints_written_by_other_hands() {
+    let output = triage(&["evaluate", "--input", "corpora/holdout.csv", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let accuracy = json["accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 0.85, "holdout accuracy {accuracy}");
+    assert!(json["auto_routed_precision"].as_f64().unwrap() >= 0.9);
+}
