@@ -9,7 +9,7 @@ pub struct FullWidthToHalfWidth;
 
 impl Normalizer for FullWidthToHalfWidth {
     fn normalize(&self, text: &mut NormalizedText) {
-        if text.as_str().is_ascii() {
+        if !text.as_str().chars().any(|c| half_width(c) != c) {
             return;
         }
         text.rewrite(|c, out| out.push(half_width(c)));

@@ -8,6 +8,9 @@ pub struct CleanWhitespace;
 
 impl Normalizer for CleanWhitespace {
     fn normalize(&self, text: &mut NormalizedText) {
+        if is_clean(text.as_str()) {
+            return;
+        }
         text.rewrite(|c, out| {
             if c.is_whitespace() {
                 if out.last().is_some_and(|last| last != ' ') {
@@ -25,6 +28,16 @@ impl Normalizer for CleanWhitespace {
             text.replace(chars.into_iter().collect(), origins);
         }
     }
+}
+
+/// Already single-spaced, trimmed and free of control and invisible characters: most input is.
+fn is_clean(text: &str) -> bool {
+    !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text
+            .chars()
+            .any(|c| (c.is_whitespace() && c != ' ') || c.is_control() || is_invisible(c))
 }
 
 /// Zero-width characters and the BOM, which copy-paste from web forms leaves behind.
