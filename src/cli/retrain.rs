@@ -32,6 +32,10 @@ pub struct RetrainArgs {
     /// Largest allowed fall of any category's recall on the held-out closed cases.
     #[arg(long, default_value_t = 0.10)]
     pub max_recall_drop: f64,
+    /// Largest p-value of the test that the held-out labels agree with the candidate more than chance (1 turns
+    /// the test off).
+    #[arg(long, default_value_t = 0.01)]
+    pub significance: f64,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -60,6 +64,8 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     let rule = PromotionRule {
         max_macro_f1_drop: args.max_macro_f1_drop,
         max_recall_drop: args.max_recall_drop,
+        significance: args.significance,
+        ..PromotionRule::default()
     };
     rule.check()?;
     let rows = read_labelled(
@@ -230,5 +236,10 @@ fn print_comparison(
             category.candidate_recall,
         )?;
     }
+    writeln!(
+        out,
+        "labels vs chance: the candidate's macro-F1 is {:.4} against the held-out labels, {:.4} against permuted labels (p = {:.3})",
+        c.signal.macro_f1, c.signal.chance_macro_f1, c.signal.p_value
+    )?;
     Ok(())
 }

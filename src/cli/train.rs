@@ -175,7 +175,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             pipeline: &trained.pipeline,
             training: &examples,
             decision: Decision::Activate {
-                reason: format!("trained by hand ({origin})"),
+                reason: "made active by `triage train`".into(),
             },
             origin,
             comparison: None,

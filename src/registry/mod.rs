@@ -23,7 +23,7 @@ pub use layout::{
     VersionStatus,
 };
 pub use lock::RegistryLock;
-pub use promotion::{CategoryChange, Comparison, PromotionRule, compare};
+pub use promotion::{CategoryChange, Comparison, PromotionRule, SignalTest, compare};
 pub use retrain::{RetrainReport, RetrainSettings, retrain};
 
 use crate::error::TriageError;

@@ -8,7 +8,7 @@
 use super::cases::{Selection, select_new};
 use super::promotion::{Comparison, PromotionRule, compare};
 use super::{ComparisonSummary, Decision, NewVersion, RegistryError, RegistryWriter, list};
-use crate::metrics::{Evaluation, Outcome};
+use crate::metrics::Outcome;
 use crate::pipeline::{Example, Pipeline, TrainParams, train};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -53,10 +53,10 @@ impl RetrainReport {
     }
 }
 
-/// Evaluates a model on labelled cases, as `triage evaluate` does.
-pub fn evaluate(pipeline: &Pipeline, cases: &[Example]) -> Evaluation {
+/// A model's predictions on labelled cases, as `triage evaluate` makes them.
+pub fn outcomes(pipeline: &Pipeline, cases: &[Example]) -> Vec<Outcome> {
     let texts: Vec<&str> = cases.iter().map(|e| e.text.as_str()).collect();
-    let outcomes: Vec<Outcome> = pipeline
+    pipeline
         .triage_batch(&texts, false)
         .into_iter()
         .zip(cases)
@@ -66,8 +66,7 @@ pub fn evaluate(pipeline: &Pipeline, cases: &[Example]) -> Evaluation {
             predicted: decision.label,
             confidence: decision.confidence,
         })
-        .collect();
-    Evaluation::compute(&outcomes)
+        .collect()
 }
 
 /// Retrains the registry held by `writer` on `closed` cases read from `origin`.
@@ -109,8 +108,8 @@ pub fn retrain(
     training.extend(new.learn);
     let candidate = train(&training, &settings.params)?.pipeline;
     let comparison = compare(
-        evaluate(&active, &new.held_out),
-        evaluate(&candidate, &new.held_out),
+        &outcomes(&active, &new.held_out),
+        &outcomes(&candidate, &new.held_out),
         settings.rule,
     );
     let decision = if comparison.promoted {
