@@ -9,7 +9,12 @@ use super::cases::{Selection, select_new};
 use super::promotion::{Comparison, PromotionRule, compare};
 use super::{ComparisonSummary, Decision, NewVersion, RegistryError, RegistryWriter, list};
 use crate::metrics::Outcome;
-use crate::pipeline::{Example, Pipeline, TrainParams, train};
+use crate::featurize::AnalyzedText;
+use crate::normalize::NormalizerSequence;
+use crate::pipeline::{
+    Example, Pipeline, TrainParams, Triage, analyze_with, data_fingerprint, fit_analyzed,
+};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -60,13 +65,17 @@ pub fn outcomes(pipeline: &Pipeline, cases: &[Example]) -> Vec<Outcome> {
         .triage_batch(&texts, false)
         .into_iter()
         .zip(cases)
-        .map(|(decision, case)| Outcome {
-            truth: case.label.clone(),
-            auto_routed: !decision.needs_review(),
-            predicted: decision.label,
-            confidence: decision.confidence,
-        })
+        .map(|(decision, case)| outcome(case, decision))
         .collect()
+}
+
+fn outcome(case: &Example, decision: Triage) -> Outcome {
+    Outcome {
+        truth: case.label.clone(),
+        auto_routed: !decision.needs_review(),
+        predicted: decision.label,
+        confidence: decision.confidence,
+    }
 }
 
 /// Retrains the registry held by `writer` on `closed` cases read from `origin`.
@@ -106,10 +115,36 @@ pub fn retrain(
 
     let mut training = base;
     training.extend(new.learn);
-    let candidate = train(&training, &settings.params)?.pipeline;
+    // As `pipeline::train` does, but the held-out cases are analysed by the same segmenter instance, which
+    // saves building jieba's dictionary once more.
+    let params = &settings.params;
+    let normalizer = NormalizerSequence::complaint_preset();
+    let segmenter = params.segmenter()?;
+    let analyze = |cases: &[Example]| -> Vec<AnalyzedText> {
+        cases
+            .par_iter()
+            .map(|e| analyze_with(&normalizer, &segmenter, &e.text))
+            .collect()
+    };
+    let labels: Vec<String> = training.iter().map(|e| e.label.clone()).collect();
+    let candidate = fit_analyzed(
+        &normalizer,
+        &segmenter,
+        &analyze(&training),
+        &labels,
+        params,
+        data_fingerprint(&training),
+    )?
+    .pipeline;
+    let candidate_outcomes: Vec<Outcome> = new
+        .held_out
+        .par_iter()
+        .zip(analyze(&new.held_out))
+        .map(|(case, analyzed)| outcome(case, candidate.decide(&case.text, &analyzed, false)))
+        .collect();
     let comparison = compare(
         &outcomes(&active, &new.held_out),
-        &outcomes(&candidate, &new.held_out),
+        &candidate_outcomes,
         settings.rule,
     );
     let decision = if comparison.promoted {
