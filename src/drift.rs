@@ -184,10 +184,12 @@ pub fn drift_from_reader(
             break;
         }
         number += 1;
-        let mut bad = |message: String| bad_rows.push(BadRow {
-            row: number,
-            message,
-        });
+        let mut bad = |message: String| {
+            bad_rows.push(BadRow {
+                row: number,
+                message,
+            })
+        };
         match read {
             Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
                 return Err(TriageError::BadInput {
@@ -269,7 +271,7 @@ pub fn drift_from_reader(
         .into_iter()
         .map(|((from, to), cases)| Reroute { from, to, cases })
         .collect();
-    reroutes.sort_by(|a, b| b.cases.cmp(&a.cases));
+    reroutes.sort_by_key(|r| std::cmp::Reverse(r.cases));
     Ok(DriftReport {
         cases: total.cases,
         intake_right: total.right,
@@ -327,7 +329,14 @@ mod tests {
         assert_eq!(month_of("2024/3/5").as_deref(), Some("2024-03"));
         assert_eq!(month_of("2024-03").as_deref(), Some("2024-03"));
         assert_eq!(month_of("2024-02-29 08:30:00").as_deref(), Some("2024-02"));
-        for bad in ["2023-02-29", "2024-13-01", "24-03-01", "March", "2024-03-1x", ""] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "24-03-01",
+            "March",
+            "2024-03-1x",
+            "",
+        ] {
             assert_eq!(month_of(bad), None, "{bad}");
         }
     }
@@ -353,7 +362,10 @@ mod tests {
              tax,land,2024-02-11\n\
              land,tax,bad-date\n",
         );
-        assert_eq!((report.cases, report.intake_right, report.rerouted), (5, 3, 2));
+        assert_eq!(
+            (report.cases, report.intake_right, report.rerouted),
+            (5, 3, 2)
+        );
         assert!((report.label_agreement - 0.4).abs() < 1e-9);
         let months: Vec<(&str, usize, usize)> = report
             .by_month
@@ -363,7 +375,10 @@ mod tests {
         assert_eq!(months, [("2024-01", 3, 2), ("2024-02", 2, 1)]);
         assert_eq!(report.by_department[0].key, "市自然资源和规划局");
         assert_eq!(
-            (report.by_department[0].cases, report.by_department[0].rerouted),
+            (
+                report.by_department[0].cases,
+                report.by_department[0].rerouted
+            ),
             (3, 2)
         );
         assert_eq!(

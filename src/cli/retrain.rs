@@ -6,7 +6,7 @@
 
 use super::train::TrainingOptions;
 use crate::registry::{
-    Comparison, PromotionRule, RetrainReport, RetrainSettings, RegistryWriter, read_labelled,
+    Comparison, PromotionRule, RegistryWriter, RetrainReport, RetrainSettings, read_labelled,
     retrain,
 };
 use clap::Args;
@@ -206,11 +206,7 @@ fn print_comparison(
         "", "change"
     )?;
     let row = |out: &mut dyn Write, name: &str, a: f64, b: f64| {
-        writeln!(
-            out,
-            "{name:<width$}  {a:>12.4}  {b:>14.4}  {:>+8.4}",
-            b - a
-        )
+        writeln!(out, "{name:<width$}  {a:>12.4}  {b:>14.4}  {:>+8.4}", b - a)
     };
     row(out, "macro-F1", c.active.macro_f1, c.candidate.macro_f1)?;
     row(out, "accuracy", c.active.accuracy, c.candidate.accuracy)?;

@@ -161,7 +161,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             &card_path,
             serde_json::to_string_pretty(&trained.pipeline.card.to_json())?.as_bytes(),
         )?;
-        eprintln!("model → {}, card → {}", output.display(), card_path.display());
+        eprintln!(
+            "model → {}, card → {}",
+            output.display(),
+            card_path.display()
+        );
     }
     if let Some(dir) = &args.registry {
         let mut writer = RegistryWriter::open_or_create(dir, || {

@@ -178,7 +178,10 @@ mod tests {
 
     #[test]
     fn learned_and_repeated_texts_are_counted_once_and_the_rest_split_by_label() {
-        let learned = vec![example("银行 抽贷", "financing"), example("电费太高", "power")];
+        let learned = vec![
+            example("银行 抽贷", "financing"),
+            example("电费太高", "power"),
+        ];
         let mut closed = vec![
             // Same text as a learned row once normalised (full-width, spaces): already learned.
             example("銀行抽貸", "financing"),
@@ -214,8 +217,11 @@ mod tests {
     fn bad_rows_keep_their_row_numbers() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("closed.csv");
-        std::fs::write(&path, "text,label\n税务,tax\n,tax\n土地,\n土地,land,extra\n电费,power\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "text,label\n税务,tax\n,tax\n土地,\n土地,land,extra\n电费,power\n",
+        )
+        .unwrap();
         let rows = read_labelled(&path, "text", "label").unwrap();
         assert_eq!(rows.examples.len(), 2);
         let numbers: Vec<u64> = rows.bad_rows.iter().map(|r| r.number).collect();

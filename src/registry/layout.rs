@@ -63,9 +63,7 @@ impl Layout {
     }
 
     pub fn training(&self, version: u32) -> PathBuf {
-        self.root
-            .join("training")
-            .join(format!("{version:04}.csv"))
+        self.root.join("training").join(format!("{version:04}.csv"))
     }
 
     /// Whether `path` is a registry folder (it holds an index).

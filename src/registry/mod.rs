@@ -101,7 +101,12 @@ pub enum RegistryError {
 
 fn list(labels: &[String]) -> String {
     const SHOWN: usize = 8;
-    let mut shown = labels.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut shown = labels
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if labels.len() > SHOWN {
         shown.push_str(&format!(", … {} in all", labels.len()));
     }
@@ -137,9 +142,11 @@ impl Registry {
     }
 
     pub fn active_version(&self) -> Result<u32, RegistryError> {
-        self.index.active.ok_or_else(|| RegistryError::NoActiveVersion {
-            path: self.layout.root().to_path_buf(),
-        })
+        self.index
+            .active
+            .ok_or_else(|| RegistryError::NoActiveVersion {
+                path: self.layout.root().to_path_buf(),
+            })
     }
 
     pub fn version(&self, number: u32) -> Result<&VersionRecord, RegistryError> {

@@ -114,7 +114,10 @@ pub fn signal_test(outcomes: &[Outcome], permutations: usize, seed: u64) -> Sign
     let mut permuted = outcomes.to_vec();
     let (mut reached, mut total) = (0usize, 0.0);
     for i in 0..permutations {
-        for (outcome, from) in permuted.iter_mut().zip(shuffled(outcomes.len(), seed + i as u64)) {
+        for (outcome, from) in permuted
+            .iter_mut()
+            .zip(shuffled(outcomes.len(), seed + i as u64))
+        {
             outcome.truth.clone_from(&outcomes[from].truth);
         }
         let f1 = Evaluation::compute(&permuted).macro_f1;

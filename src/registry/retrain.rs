@@ -8,8 +8,8 @@
 use super::cases::{Selection, select_new};
 use super::promotion::{Comparison, PromotionRule, compare};
 use super::{ComparisonSummary, Decision, NewVersion, RegistryError, RegistryWriter, list};
-use crate::metrics::Outcome;
 use crate::featurize::AnalyzedText;
+use crate::metrics::Outcome;
 use crate::normalize::NormalizerSequence;
 use crate::pipeline::{
     Example, Pipeline, TrainParams, Triage, analyze_with, data_fingerprint, fit_analyzed,
