@@ -3,12 +3,14 @@
 //!
 //! Exit status 3 when some rows could not be used (each is listed on stderr with its row number).
 
+use super::retrain::padded;
 use crate::drift::{DriftColumns, DriftGroup, drift_report};
 use crate::route::RoutingTable;
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
@@ -102,20 +104,24 @@ pub fn run(args: DriftArgs) -> anyhow::Result<ExitCode> {
 fn print_groups(out: &mut dyn Write, name: &str, groups: &[DriftGroup]) -> std::io::Result<()> {
     let width = groups
         .iter()
-        .map(|g| g.key.chars().count())
+        .map(|g| g.key.width())
         .max()
         .unwrap_or(0)
         .max(name.len());
     writeln!(
         out,
-        "{name:<width$}  {:>6}  {:>6}  {:>9}  {:>9}",
-        "cases", "right", "agreement", "re-routed"
+        "{}  {:>6}  {:>6}  {:>9}  {:>9}",
+        padded(name, width),
+        "cases",
+        "right",
+        "agreement",
+        "re-routed"
     )?;
     for g in groups {
         writeln!(
             out,
-            "{:<width$}  {:>6}  {:>6}  {:>8.1}%  {:>9}",
-            g.key,
+            "{}  {:>6}  {:>6}  {:>8.1}%  {:>9}",
+            padded(&g.key, width),
             g.cases,
             g.intake_right,
             100.0 * g.agreement,

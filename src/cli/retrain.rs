@@ -14,6 +14,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use unicode_width::UnicodeWidthStr;
 
 /// Exit status when the candidate was refused.
 const REFUSED: u8 = 4;
@@ -96,11 +97,7 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
         rule,
         ..RetrainSettings::default()
     };
-    let origin = args
-        .closed
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| args.closed.display().to_string());
+    let origin = args.closed.display().to_string();
     let report = retrain(&mut writer, rows.examples, &origin, &settings)?;
     drop(writer);
 
@@ -140,8 +137,16 @@ fn print_report(
     let s = &report.selection;
     writeln!(
         out,
-        "closed cases    {} usable, {unreadable} unreadable (listed above), {} already learned ({} with another label), {} repeated in the file",
-        s.closed, s.already_learned, s.learned_with_other_label, s.repeated_in_file
+        "closed cases    {} usable, {unreadable} unreadable{}, {} already learned ({} with another label), {} repeated in the file",
+        s.closed,
+        if unreadable > 0 {
+            " (listed above)"
+        } else {
+            ""
+        },
+        s.already_learned,
+        s.learned_with_other_label,
+        s.repeated_in_file
     )?;
     let (Some(candidate), Some(comparison)) = (report.candidate_version, &report.comparison) else {
         writeln!(
@@ -191,22 +196,27 @@ fn print_comparison(
     candidate_version: u32,
     c: &Comparison,
 ) -> std::io::Result<()> {
-    let width = c
+    let names: Vec<String> = c
         .categories
         .iter()
-        .map(|c| c.label.chars().count() + 10)
-        .max()
-        .unwrap_or(0)
-        .max(22);
+        .map(|c| format!("  {} ({})", c.label, c.support))
+        .collect();
+    let width = names.iter().map(|n| n.width()).max().unwrap_or(0).max(22);
     let active = format!("active v{active_version}");
     let candidate = format!("candidate v{candidate_version}");
     writeln!(
         out,
-        "{:<width$}  {active:>12}  {candidate:>14}  {:>8}",
-        "", "change"
+        "{}  {active:>12}  {candidate:>14}  {:>8}",
+        padded("", width),
+        "change"
     )?;
     let row = |out: &mut dyn Write, name: &str, a: f64, b: f64| {
-        writeln!(out, "{name:<width$}  {a:>12.4}  {b:>14.4}  {:>+8.4}", b - a)
+        writeln!(
+            out,
+            "{}  {a:>12.4}  {b:>14.4}  {:>+8.4}",
+            padded(name, width),
+            b - a
+        )
     };
     row(out, "macro-F1", c.active.macro_f1, c.candidate.macro_f1)?;
     row(out, "accuracy", c.active.accuracy, c.candidate.accuracy)?;
@@ -224,13 +234,8 @@ fn print_comparison(
     )?;
     row(out, "ECE", c.active.ece, c.candidate.ece)?;
     writeln!(out, "recall by category (held-out cases)")?;
-    for category in &c.categories {
-        row(
-            out,
-            &format!("  {} ({})", category.label, category.support),
-            category.active_recall,
-            category.candidate_recall,
-        )?;
+    for (category, name) in c.categories.iter().zip(&names) {
+        row(out, name, category.active_recall, category.candidate_recall)?;
     }
     writeln!(
         out,
@@ -238,4 +243,9 @@ fn print_comparison(
         c.signal.macro_f1, c.signal.chance_macro_f1, c.signal.p_value
     )?;
     Ok(())
+}
+
+/// `text` padded with spaces to `width` terminal columns (a Chinese character takes two).
+pub(super) fn padded(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
