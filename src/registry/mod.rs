@@ -60,6 +60,10 @@ pub enum RegistryError {
         "{path}: not a model registry (no registry.json); create one with `triage train --input FILE --registry DIR`"
     )]
     NotARegistry { path: PathBuf },
+    #[error(
+        "{path}: the folder holds other files and no registry.json; a new registry needs an empty or new folder"
+    )]
+    NotEmpty { path: PathBuf },
     #[error("{path}: damaged registry index ({message})")]
     BadIndex { path: PathBuf, message: String },
     #[error(
@@ -260,9 +264,21 @@ impl RegistryWriter {
         })
     }
 
-    /// Locks a registry, creating an empty one when `dir` holds none.
+    /// Locks a registry, creating an empty one when `dir` is new or empty.
     pub fn open_or_create(dir: &Path, on_wait: impl FnOnce()) -> Result<Self, RegistryError> {
         let layout = Layout::new(dir);
+        // Never turn a folder of other files (`models/`) into a registry by a slip of the argument.
+        if !Layout::is_registry(dir) && dir.is_dir() {
+            let other = std::fs::read_dir(dir)
+                .map_err(|e| TriageError::io(dir, e))?
+                .filter_map(Result::ok)
+                .any(|entry| entry.file_name() != layout::LOCK_FILE);
+            if other {
+                return Err(RegistryError::NotEmpty {
+                    path: dir.to_path_buf(),
+                });
+            }
+        }
         let lock = RegistryLock::acquire(&layout, on_wait)?;
         let index = if Layout::is_registry(dir) {
             RegistryIndex::read(&layout)?
@@ -518,10 +534,16 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_without_an_index_is_not_a_registry() {
+    fn a_folder_without_an_index_is_not_a_registry_nor_made_one_when_it_holds_files() {
         let dir = tempfile::tempdir().unwrap();
         let error = Registry::open(dir.path()).unwrap_err().to_string();
         assert!(error.contains("not a model registry"), "{error}");
+        assert!(!Registry::exists(dir.path()));
+        std::fs::write(dir.path().join("default.model"), b"x").unwrap();
+        let error = RegistryWriter::open_or_create(dir.path(), || {})
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("holds other files"), "{error}");
         assert!(!Registry::exists(dir.path()));
     }
 }
