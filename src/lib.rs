@@ -18,12 +18,14 @@
 pub mod calibrate;
 pub mod classify;
 pub mod cli;
+pub mod drift;
 pub mod error;
 pub mod featurize;
 pub mod io;
 pub mod metrics;
 pub mod normalize;
 pub mod pipeline;
+pub mod registry;
 pub mod review;
 pub mod route;
 pub mod segment;

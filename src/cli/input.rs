@@ -3,14 +3,16 @@
 use crate::error::TriageError;
 use crate::io::{Columns, TableReader};
 use crate::pipeline::{Example, Pipeline, model_file};
+use crate::registry::Registry;
 use std::path::Path;
 
 /// The default model built into this binary (empty when the build had none).
 const DEFAULT_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.model"));
 
-/// Loads `--model`, or the shipped default model.
+/// Loads `--model` (a model file, or a registry folder's active version), or the shipped default model.
 pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {
     match path {
+        Some(path) if path.is_dir() => Ok(Registry::open(path)?.load_active()?),
         Some(path) => Ok(model_file::load(path)?),
         None if DEFAULT_MODEL.is_empty() => anyhow::bail!(
             "this build has no default model: build it with `cargo run --release -- train --input corpora/complaints.csv --output models/default.model`, then rebuild, or pass --model"

@@ -3,8 +3,11 @@
 
 mod classify;
 mod cv;
+mod drift;
 mod evaluate;
 mod input;
+mod registry;
+mod retrain;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +34,12 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Stratified K-fold cross-validation with the same settings as `train`.
     Cv(cv::CvArgs),
+    /// Learn from closed cases: retrain, compare with the active model, promote or refuse.
+    Retrain(retrain::RetrainArgs),
+    /// List a model registry's versions or roll back to an earlier one.
+    Registry(registry::RegistryArgs),
+    /// How often intake routing was right, by month and department, from closed cases.
+    Drift(drift::DriftArgs),
 }
 
 /// Runs a parsed command line; the exit code says whether every row was handled.
@@ -40,5 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify(args) => classify::run(args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Cv(args) => cv::run(args),
+        Command::Retrain(args) => retrain::run(args),
+        Command::Registry(args) => registry::run(args),
+        Command::Drift(args) => drift::run(args),
     }
 }

@@ -3,6 +3,7 @@
 use super::input::read_examples;
 use crate::classify::ClassWeighting;
 use crate::pipeline::{TrainParams, model_file, train};
+use crate::registry::{Decision, NewVersion, RegistryWriter};
 use crate::route::RoutingTable;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -132,8 +133,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub input: PathBuf,
     /// Where to write the model file.
+    #[arg(long, required_unless_present = "registry")]
+    pub output: Option<PathBuf>,
+    /// Model registry folder to add the model to as a new, active version (created when missing).
     #[arg(long)]
-    pub output: PathBuf,
+    pub registry: Option<PathBuf>,
     #[command(flatten)]
     pub options: TrainingOptions,
 }
@@ -147,22 +151,46 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         &args.options.label_column,
     )?;
     let trained = train(&examples, &params)?;
-    model_file::save(&trained.pipeline, &args.output)?;
-    let card_path = card_path(&args.output);
-    model_file::write_atomically(
-        &card_path,
-        serde_json::to_string_pretty(&trained.pipeline.card.to_json())?.as_bytes(),
-    )?;
-    let held_out = &trained.held_out;
     eprintln!(
-        "trained on {} rows ({} skipped), {} labels, in {:.1} s → {}",
+        "trained on {} rows ({} skipped), {} labels, in {:.1} s",
         examples.len(),
         skipped,
         trained.pipeline.labels().len(),
         started.elapsed().as_secs_f64(),
-        args.output.display()
     );
-    eprintln!("model card → {}", card_path.display());
+    if let Some(output) = &args.output {
+        model_file::save(&trained.pipeline, output)?;
+        let card_path = card_path(output);
+        model_file::write_atomically(
+            &card_path,
+            serde_json::to_string_pretty(&trained.pipeline.card.to_json())?.as_bytes(),
+        )?;
+        eprintln!(
+            "model → {}, card → {}",
+            output.display(),
+            card_path.display()
+        );
+    }
+    if let Some(dir) = &args.registry {
+        let mut writer = RegistryWriter::open_or_create(dir, || {
+            eprintln!(
+                "waiting for another triage process to finish with {} …",
+                dir.display()
+            )
+        })?;
+        let origin = format!("train {}", args.input.display());
+        let version = writer.add_version(NewVersion {
+            pipeline: &trained.pipeline,
+            training: &examples,
+            decision: Decision::Activate {
+                reason: "made active by `triage train`".into(),
+            },
+            origin,
+            comparison: None,
+        })?;
+        eprintln!("registry {} → version {version}, active", dir.display());
+    }
+    let held_out = &trained.held_out;
     eprintln!(
         "out-of-fold: accuracy {:.4}, macro-F1 {:.4}, ECE {:.4}; auto-routed {:.1}% at precision {:.4}",
         held_out.accuracy,

@@ -1,0 +1,251 @@
+//! `triage retrain`: learn from closed cases; promote the candidate only if it is no worse than the active
+//! model on held-out closed cases, and print the comparison side by side.
+//!
+//! Exit status: 0 promoted (or nothing new to learn), 4 refused (the active model stays), 3 when some closed
+//! rows were unusable (listed on stderr with their row numbers) and the candidate was promoted, 2 on error.
+
+use super::train::TrainingOptions;
+use crate::registry::{
+    Comparison, PromotionRule, RegistryWriter, RetrainReport, RetrainSettings, read_labelled,
+    retrain,
+};
+use clap::Args;
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use unicode_width::UnicodeWidthStr;
+
+/// Exit status when the candidate was refused.
+const REFUSED: u8 = 4;
+
+#[derive(Debug, Args)]
+pub struct RetrainArgs {
+    /// The model registry folder (see `triage train --registry`).
+    #[arg(long)]
+    pub registry: PathBuf,
+    /// CSV file of closed cases: the text and the label of who finally handled each (`-` for standard input).
+    #[arg(long)]
+    pub closed: PathBuf,
+    /// Largest allowed fall of macro-F1 on the held-out closed cases.
+    #[arg(long, default_value_t = 0.005)]
+    pub max_macro_f1_drop: f64,
+    /// Largest allowed fall of any category's recall on the held-out closed cases.
+    #[arg(long, default_value_t = 0.10)]
+    pub max_recall_drop: f64,
+    /// Largest p-value of the test that the held-out labels agree with the candidate more than chance (1 turns
+    /// the test off).
+    #[arg(long, default_value_t = 0.01)]
+    pub significance: f64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: TrainingOptions,
+}
+
+#[derive(Serialize)]
+struct BadRow {
+    row: u64,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    registry: String,
+    closed: String,
+    promoted: bool,
+    unreadable_rows: Vec<BadRow>,
+    #[serde(flatten)]
+    report: &'a RetrainReport,
+}
+
+pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
+    let mut params = args.options.params()?;
+    let rule = PromotionRule {
+        max_macro_f1_drop: args.max_macro_f1_drop,
+        max_recall_drop: args.max_recall_drop,
+        significance: args.significance,
+        ..PromotionRule::default()
+    };
+    rule.check()?;
+    let rows = read_labelled(
+        &args.closed,
+        &args.options.text_column,
+        &args.options.label_column,
+    )?;
+    for error in &rows.bad_rows {
+        eprintln!(
+            "warning: {}, row {}: {} (row not used)",
+            args.closed.display(),
+            error.number,
+            error.message
+        );
+    }
+    let mut writer = RegistryWriter::open(&args.registry, || {
+        eprintln!(
+            "waiting for another triage process to finish with {} …",
+            args.registry.display()
+        )
+    })?;
+    if args.options.routing.is_none() {
+        // Keep the routing the active model was trained with.
+        params.routing = writer.registry().load_active()?.routing;
+    }
+    let settings = RetrainSettings {
+        params,
+        rule,
+        ..RetrainSettings::default()
+    };
+    let origin = args.closed.display().to_string();
+    let report = retrain(&mut writer, rows.examples, &origin, &settings)?;
+    drop(writer);
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let output = Output {
+            registry: args.registry.display().to_string(),
+            closed: args.closed.display().to_string(),
+            promoted: report.promoted(),
+            unreadable_rows: rows
+                .bad_rows
+                .iter()
+                .map(|r| BadRow {
+                    row: r.number,
+                    message: r.message.clone(),
+                })
+                .collect(),
+            report: &report,
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&output)?)?;
+    } else {
+        print_report(&mut out, &args, &report, rows.bad_rows.len())?;
+    }
+    Ok(match &report.comparison {
+        Some(c) if !c.promoted => ExitCode::from(REFUSED),
+        _ if !rows.bad_rows.is_empty() => ExitCode::from(3),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+fn print_report(
+    out: &mut dyn Write,
+    args: &RetrainArgs,
+    report: &RetrainReport,
+    unreadable: usize,
+) -> std::io::Result<()> {
+    let s = &report.selection;
+    writeln!(
+        out,
+        "closed cases    {} usable, {unreadable} unreadable{}, {} already learned ({} with another label), {} repeated in the file",
+        s.closed,
+        if unreadable > 0 {
+            " (listed above)"
+        } else {
+            ""
+        },
+        s.already_learned,
+        s.learned_with_other_label,
+        s.repeated_in_file
+    )?;
+    let (Some(candidate), Some(comparison)) = (report.candidate_version, &report.comparison) else {
+        writeln!(
+            out,
+            "nothing new to learn: version {} stays active",
+            report.active_version
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "candidate       version {candidate}: {} rows of version {} + {} new closed cases",
+        report.base_rows, report.active_version, s.learned
+    )?;
+    writeln!(
+        out,
+        "held out        {} new closed cases (1 in 5, stratified by label), unseen by both models",
+        s.held_out
+    )?;
+    writeln!(out)?;
+    print_comparison(out, report.active_version, candidate, comparison)?;
+    writeln!(out)?;
+    if comparison.promoted {
+        writeln!(
+            out,
+            "promoted: version {candidate} is now active in {} (version {} is kept for rollback)",
+            args.registry.display(),
+            report.active_version
+        )?;
+    } else {
+        writeln!(
+            out,
+            "refused: version {} stays active; version {candidate} is recorded as refused because",
+            report.active_version
+        )?;
+        for reason in &comparison.refusals {
+            writeln!(out, "  - {reason}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The two models side by side on the held-out cases.
+fn print_comparison(
+    out: &mut dyn Write,
+    active_version: u32,
+    candidate_version: u32,
+    c: &Comparison,
+) -> std::io::Result<()> {
+    let names: Vec<String> = c
+        .categories
+        .iter()
+        .map(|c| format!("  {} ({})", c.label, c.support))
+        .collect();
+    let width = names.iter().map(|n| n.width()).max().unwrap_or(0).max(22);
+    let active = format!("active v{active_version}");
+    let candidate = format!("candidate v{candidate_version}");
+    writeln!(
+        out,
+        "{}  {active:>12}  {candidate:>14}  {:>8}",
+        padded("", width),
+        "change"
+    )?;
+    let row = |out: &mut dyn Write, name: &str, a: f64, b: f64| {
+        writeln!(
+            out,
+            "{}  {a:>12.4}  {b:>14.4}  {:>+8.4}",
+            padded(name, width),
+            b - a
+        )
+    };
+    row(out, "macro-F1", c.active.macro_f1, c.candidate.macro_f1)?;
+    row(out, "accuracy", c.active.accuracy, c.candidate.accuracy)?;
+    row(
+        out,
+        "auto-routed share",
+        c.active.auto_routed_share,
+        c.candidate.auto_routed_share,
+    )?;
+    row(
+        out,
+        "auto-routed precision",
+        c.active.auto_routed_precision,
+        c.candidate.auto_routed_precision,
+    )?;
+    row(out, "ECE", c.active.ece, c.candidate.ece)?;
+    writeln!(out, "recall by category (held-out cases)")?;
+    for (category, name) in c.categories.iter().zip(&names) {
+        row(out, name, category.active_recall, category.candidate_recall)?;
+    }
+    writeln!(
+        out,
+        "labels vs chance: the candidate's macro-F1 is {:.4} against the held-out labels, {:.4} against permuted labels (p = {:.3})",
+        c.signal.macro_f1, c.signal.chance_macro_f1, c.signal.p_value
+    )?;
+    Ok(())
+}
+
+/// `text` padded with spaces to `width` terminal columns (a Chinese character takes two).
+pub(super) fn padded(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
