@@ -15,7 +15,7 @@ const CHUNK_ROWS: usize = 4096;
 
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// Model file (default: the shipped model).
+    /// Model file or model registry folder (default: the shipped model).
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// CSV file of complaints, or `-` for standard input.

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Model file (default: the shipped model).
+    /// Model file or model registry folder (default: the shipped model).
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Labelled CSV file.
