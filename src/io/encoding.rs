@@ -2,8 +2,8 @@
 //! fields of a row with it.
 //!
 //! Detection follows one simple rule so that its result can be predicted: a byte-order mark decides; otherwise
-//! text that is UTF-8 (allowing a few damaged bytes) is UTF-8, and anything else is GB18030, the superset of GBK
-//! that Chinese office software writes. Big5 or other encodings must be named with `--encoding`.
+//! the first bytes are UTF-8 unless fewer of their lines fail to decode as GB18030, the superset of GBK that
+//! Chinese office software writes ([`detect`]). Big5 or other encodings must be named with `--encoding`.
 //!
 //! Decoding is strict and per field: a field that is not valid in the encoding makes its row a "bad encoding"
 //! row; nothing is replaced with U+FFFD behind the user's back. This module does not read files.
@@ -37,28 +37,41 @@ impl EncodingChoice {
     }
 }
 
-/// A damaged byte or two in this many non-ASCII characters still counts as UTF-8 (those rows are rejected);
-/// GBK bytes read as UTF-8 give almost no valid non-ASCII characters at all.
-const UTF8_CHARS_PER_ERROR: usize = 20;
-
 /// The encoding of a text whose first bytes are `sample`; `complete` says the sample is the whole input.
 /// Returns the encoding and the length of its byte-order mark, if any.
+///
+/// Without a byte-order mark, the encoding in which fewer lines of the sample fail to decode wins, UTF-8 on a
+/// tie: GBK read as UTF-8 fails on almost every line, while UTF-8 read as GB18030 fails on most lines (wherever
+/// an odd number of bytes meets punctuation), so a few damaged bytes in a UTF-8 file do not make it GB18030;
+/// the rows holding them are rejected instead.
 pub fn detect(sample: &[u8], complete: bool) -> (&'static Encoding, usize) {
     if let Some((encoding, bom_length)) = Encoding::for_bom(sample) {
         return (encoding, bom_length);
     }
-    let (mut valid_non_ascii, mut errors) = (0usize, 0usize);
-    let mut chunks = sample.utf8_chunks().peekable();
-    while let Some(chunk) = chunks.next() {
-        valid_non_ascii += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
-        let invalid = chunk.invalid();
-        // A sample cut in the middle of a character is not an error.
-        let cut_short = !complete && chunks.peek().is_none() && invalid.len() < 4;
-        if !invalid.is_empty() && !cut_short {
-            errors += 1;
-        }
+    // A line end is a character boundary in both encodings: a sample cut inside a character is not an error.
+    let sample = match complete {
+        true => sample,
+        false => match memchr::memrchr(b'\n', sample) {
+            Some(end) => &sample[..=end],
+            None => sample,
+        },
+    };
+    let failing = |decodes: &dyn Fn(&[u8]) -> bool| {
+        sample
+            .split(|&b| b == b'\n')
+            .filter(|line| !decodes(line))
+            .count()
+    };
+    let utf8_failures = failing(&|line| std::str::from_utf8(line).is_ok());
+    if utf8_failures == 0 {
+        return (UTF_8, 0);
     }
-    if errors == 0 || valid_non_ascii >= errors * UTF8_CHARS_PER_ERROR {
+    let gb18030_failures = failing(&|line| {
+        GB18030
+            .decode_without_bom_handling_and_without_replacement(line)
+            .is_some()
+    });
+    if utf8_failures <= gb18030_failures {
         (UTF_8, 0)
     } else {
         (GB18030, 0)
@@ -139,6 +152,9 @@ mod tests {
             .into_bytes();
         bytes.insert(30, 0xff);
         assert_eq!(detect(&bytes, true).0, UTF_8);
+        // Short, too: the row that holds the damaged byte is rejected, the others read.
+        let short = b"id,text\n1,\n2,\xff\xfe\xfd\n3,\xe4\xbc\x81\xe4\xb8\x9a\xe8\xb4\xb7\n";
+        assert_eq!(detect(short, true).0, UTF_8);
     }
 
     #[test]

@@ -277,7 +277,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(error.contains("no column named 'text'"), "{error}");
-        assert!(error.contains("id, body"), "{error}");
+        assert!(error.contains("body") && error.contains("id"), "{error}");
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl<R: Read> QuoteTracker<R> {
         (self.at_end && self.state == State::Quoted).then_some(self.quote_opened_at)
     }
 
-    /// Set once a row grew past the limit; reading then fails.
+    /// Set once a row grew past the limit; the next read fails.
     pub fn overlong(&self) -> bool {
         self.overlong
     }
@@ -123,10 +123,8 @@ impl<R: Read> Read for QuoteTracker<R> {
             return Ok(0);
         }
         self.scan(&buf[..n]);
-        if self.offset - self.row_start > self.max_row_bytes {
-            self.overlong = true;
-            return Err(overlong_error());
-        }
+        // These bytes still go to the parser, for the complete rows before the long one; the next read fails.
+        self.overlong = self.offset - self.row_start > self.max_row_bytes;
         Ok(n)
     }
 }
