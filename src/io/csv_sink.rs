@@ -1,6 +1,6 @@
 //! Decisions as CSV or TSV: a header row, then one record per decision, quoted where needed.
 
-use super::destination::Destination;
+use super::destination::{Destination, csv_io_error};
 use super::sink::DecisionSink;
 use crate::error::TriageError;
 
@@ -27,7 +27,7 @@ impl CsvSink {
     fn write<T: AsRef<[u8]>>(&mut self, fields: &[T]) -> Result<(), TriageError> {
         self.writer
             .write_record(fields)
-            .map_err(|e| self.writer.get_ref().error(e.into()))
+            .map_err(|e| self.writer.get_ref().error(csv_io_error(e)))
     }
 }
 

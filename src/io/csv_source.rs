@@ -85,13 +85,13 @@ impl CsvSource {
     }
 
     /// The row error that ends reading: nothing after it can be told apart.
-    fn last_row(&mut self, line: u64, message: String) -> NextRow {
+    fn last_row(&mut self, line: u64, id: Option<String>, message: String) -> NextRow {
         self.finished = true;
         self.number += 1;
         Ok(Some(Err(RowError {
             number: self.number,
             line,
-            id: self.number.to_string(),
+            id: id.unwrap_or_else(|| self.number.to_string()),
             message,
         })))
     }
@@ -156,8 +156,13 @@ impl RecordSource for CsvSource {
                 if let Some(quote) = self.reader.get_ref().unterminated_quote_at()
                     && quote >= start
                 {
+                    let id = columns
+                        .id
+                        .and_then(|i| self.decoder.decode(self.record.get(i)?).ok())
+                        .map(|id| id.into_owned());
                     return self.last_row(
                         line,
+                        id,
                         "unterminated quote: a quoted field in this row runs to the end of the input, \
                          so the rows after it cannot be told apart"
                             .to_string(),
@@ -169,6 +174,7 @@ impl RecordSource for CsvSource {
             Err(e) => match e.kind() {
                 csv::ErrorKind::Io(_) if self.reader.get_ref().overlong() => self.last_row(
                     line_before,
+                    None,
                     format!(
                         "row longer than {} MiB (an unterminated quote?): reading stopped here",
                         MAX_ROW_BYTES >> 20

@@ -71,6 +71,15 @@ impl Destination {
     }
 }
 
+/// The I/O error inside a CSV writer's error, so that callers can see its kind (a closed pipe, a full disk).
+pub fn csv_io_error(error: csv::Error) -> std::io::Error {
+    let message = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        _ => std::io::Error::other(message),
+    }
+}
+
 impl Write for Destination {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match &mut self.target {

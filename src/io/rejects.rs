@@ -1,7 +1,7 @@
 //! The rejects file (`--rejects FILE`): one CSV line per input row that got no decision, with its row number,
 //! where to find it in the input, its id and the reason, so that every row is accounted for.
 
-use super::destination::Destination;
+use super::destination::{Destination, csv_io_error};
 use crate::error::TriageError;
 use std::path::Path;
 
@@ -34,7 +34,7 @@ impl RejectsFile {
     fn write_fields(&mut self, fields: &[&str]) -> Result<(), TriageError> {
         self.writer
             .write_record(fields)
-            .map_err(|e| self.writer.get_ref().error(e.into()))
+            .map_err(|e| self.writer.get_ref().error(csv_io_error(e)))
     }
 
     pub fn finish(self) -> Result<(), TriageError> {
