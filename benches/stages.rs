@@ -1,6 +1,6 @@
 //! Throughput of each stage of `triage classify`, in documents/s and MB/s of complaint text: the model stages
 //! (normalise, segment, featurise, predict; then whole triage on one thread and on all) and the I/O stages (read
-//! CSV in UTF-8 and GB18030, read JSONL, write CSV). Run with `cargo bench --bench stages`; see docs/bulk.md.
+//! CSV in UTF-8 and GB18030, JSONL and XLSX; write CSV). Run with `cargo bench --bench stages`; see docs/bulk.md.
 
 mod common;
 
@@ -11,7 +11,7 @@ use complaint_triage::classify::Classifier;
 use complaint_triage::featurize::{AnalyzedText, Featurizer};
 use complaint_triage::io::{
     Columns, EncodingChoice, RecordSource, TextInput, csv_source::CsvSource, decision_fields,
-    decision_header, jsonl_source::JsonlSource, open_sink,
+    decision_header, jsonl_source::JsonlSource, open_sink, xlsx_source::XlsxSource,
 };
 use complaint_triage::segment::Segmenter;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
@@ -42,7 +42,12 @@ fn model_stages(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(5));
     group.bench_function("normalize", |b| {
-        b.iter(|| texts.iter().map(|t| pipeline.normalizer.apply(t)).count())
+        b.iter(|| {
+            texts
+                .iter()
+                .map(|t| pipeline.normalizer.apply(t).as_str().len())
+                .sum::<usize>()
+        })
     });
     group.bench_function("segment", |b| {
         b.iter(|| {
@@ -148,10 +153,23 @@ fn io_stages(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    let dir = tempfile::tempdir().unwrap();
+    let workbook_path = dir.path().join("bench.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "id").unwrap();
+    sheet.write_string(0, 1, "text").unwrap();
+    for (i, text) in texts.iter().enumerate() {
+        sheet.write_number(i as u32 + 1, 0, i as f64).unwrap();
+        sheet.write_string(i as u32 + 1, 1, text).unwrap();
+    }
+    workbook.save(&workbook_path).unwrap();
+    group.bench_function("read_xlsx", |b| {
+        b.iter(|| count_rows(&mut XlsxSource::open(&workbook_path, None, &columns).unwrap()))
+    });
 
     let pipeline = fixture::model();
     let decisions = pipeline.triage_batch(&texts, false);
-    let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("decisions.csv");
     group.bench_function("write_csv", |b| {
         b.iter(|| {

@@ -34,9 +34,13 @@ impl Destination {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // The permissions of a file made by `File::create` (umask applies), not a temporary file's 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
             .tempfile_in(folder)
             .map_err(|e| TriageError::io(path, e))?;
         Ok(Destination {
@@ -116,6 +120,19 @@ mod tests {
         assert!(!path.exists());
         destination.commit().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"id\n1\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain");
+            std::fs::File::create(&plain).unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(
+                mode(&path),
+                mode(&plain),
+                "permissions as File::create gives"
+            );
+            std::fs::remove_file(plain).unwrap();
+        }
 
         let mut abandoned = Destination::create(&path).unwrap();
         abandoned.write_all(b"half").unwrap();
