@@ -364,12 +364,13 @@ impl Tally {
     fn summary(&self, seconds: f64, rejects: Option<&Path>) -> String {
         let rate = self.rows as f64 / seconds.max(1e-9);
         let rejected_to = match rejects {
-            Some(path) => format!("written to {}", path.display()),
-            None => "in the output, sent to review".into(),
+            _ if self.rejected == 0 => String::new(),
+            Some(path) => format!(" (written to {})", path.display()),
+            None => " (in the output, sent to review)".into(),
         };
         let mut summary = format!(
             "{} rows read in {seconds:.1} s ({rate:.0} rows/s): {} routed automatically, {} sent to review, \
-             {} rejected ({rejected_to})\n",
+             {} rejected{rejected_to}\n",
             self.rows, self.routed, self.review, self.rejected
         );
         let mut departments: Vec<(&String, &DepartmentCounts)> = self.departments.iter().collect();

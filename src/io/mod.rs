@@ -31,6 +31,6 @@ pub use decision::{
 pub use encoding::EncodingChoice;
 pub use record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError};
 pub use rejects::{REJECT_COLUMNS, RejectsFile};
-pub use sink::{DecisionSink, OutputFormat, Typed, open_sink, typed};
+pub use sink::{DecisionSink, OutputFormat, open_sink};
 pub use table::{InputFormat, ReadOptions, TableReader};
 pub use text_input::{SAMPLE_BYTES, TextInput, open_input};

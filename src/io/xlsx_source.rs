@@ -1,4 +1,5 @@
-//! XLSX input: the first worksheet (or a named one), its first non-blank row the header.
+//! XLSX input: the first worksheet (or a named one). The header is the first non-blank row that has the text
+//! column, among the first [`HEADER_SEARCH_ROWS`]: title rows above the table are not rows.
 //!
 //! The sheet is streamed cell by cell (calamine's cell reader) on a thread of its own that owns the workbook,
 //! and rows come through a bounded channel, so a large sheet is never held as a whole (the workbook's shared
@@ -14,6 +15,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Rows read ahead of the consumer.
 const READ_AHEAD_ROWS: usize = 1024;
+/// Non-blank rows searched for the header: titles above a table are common in office workbooks.
+const HEADER_SEARCH_ROWS: usize = 10;
 
 pub struct XlsxSource {
     rows: Receiver<NextRow>,
@@ -139,6 +142,7 @@ impl SheetReader {
             dimensions.end.0.saturating_sub(dimensions.start.0),
         ));
         let mut index: Option<ColumnIndex> = None;
+        let (mut title_rows, mut first_missing) = (0, None);
         let mut number = 0u64;
         let mut current: Option<u32> = None;
         let mut row_cells: Vec<(u32, Data)> = Vec::new();
@@ -159,9 +163,22 @@ impl SheetReader {
                         for (column, value) in &row_cells {
                             names[*column as usize] = value.to_string();
                         }
-                        index = Some(ColumnIndex::find(names, &self.columns, path)?);
-                        if let Some(header) = header.take() {
-                            drop(header.send(Ok(total)));
+                        match ColumnIndex::find(names, &self.columns, path) {
+                            Ok(found) => {
+                                index = Some(found);
+                                if let Some(header) = header.take() {
+                                    drop(header.send(Ok(total)));
+                                }
+                            }
+                            // A title above the table: the header may be further down.
+                            Err(missing) => {
+                                let first = first_missing.unwrap_or(missing);
+                                title_rows += 1;
+                                if title_rows == HEADER_SEARCH_ROWS {
+                                    return Err(first);
+                                }
+                                first_missing = Some(first);
+                            }
                         }
                     }
                     Some(index) => {
@@ -186,11 +203,16 @@ impl SheetReader {
                 row_cells.push((cell.get_position().1, value));
             }
         }
-        // A sheet without a header row is a table without rows.
-        if let Some(header) = header.take() {
-            drop(header.send(Ok(total)));
+        // A sheet without a header row is a table without rows; one whose rows all lack the columns is wrong.
+        match first_missing {
+            Some(missing) if index.is_none() => Err(missing),
+            _ => {
+                if let Some(header) = header.take() {
+                    drop(header.send(Ok(total)));
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     fn row(
