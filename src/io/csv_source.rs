@@ -333,6 +333,31 @@ mod tests {
     }
 
     #[test]
+    fn utf16_with_a_bom_is_converted() {
+        // Excel's "Unicode text": UTF-16LE, tab-separated.
+        let mut bytes = vec![0xff, 0xfe];
+        for unit in "id\ttext\n1\t电费太高\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let path = Path::new("in.txt");
+        let input = TextInput::from_reader(
+            Box::new(std::io::Cursor::new(bytes)),
+            path,
+            EncodingChoice::Detect,
+            None,
+        )
+        .unwrap();
+        let columns = Columns {
+            text: "text".into(),
+            id: Some("id".into()),
+            label: None,
+        };
+        let mut source = CsvSource::open(input, path, &columns, b'\t').unwrap();
+        let row = source.next_row().unwrap().unwrap().unwrap();
+        assert_eq!((row.id.as_str(), row.text.as_str()), ("1", "电费太高"));
+    }
+
+    #[test]
     fn an_empty_input_has_no_rows() {
         assert!(rows(b"", false).is_empty());
         assert!(rows(b"id,text\n", false).is_empty());
