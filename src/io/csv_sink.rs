@@ -1,4 +1,5 @@
-//! Decisions as CSV or TSV: a header row, then one record per decision, quoted where needed.
+//! Rows as CSV or TSV: a header row, then one record per row, quoted where needed. Decisions, and the rejects
+//! file, are written with it.
 
 use super::destination::{Destination, csv_io_error};
 use super::sink::DecisionSink;
@@ -24,10 +25,22 @@ impl CsvSink {
         Ok(sink)
     }
 
-    fn write<T: AsRef<[u8]>>(&mut self, fields: &[T]) -> Result<(), TriageError> {
+    pub fn write<T: AsRef<[u8]>>(&mut self, fields: &[T]) -> Result<(), TriageError> {
         self.writer
             .write_record(fields)
             .map_err(|e| self.writer.get_ref().error(csv_io_error(e)))
+    }
+
+    /// Writes what is buffered and puts a file in place.
+    pub fn commit(mut self) -> Result<(), TriageError> {
+        self.writer
+            .flush()
+            .map_err(|e| self.writer.get_ref().error(e))?;
+        let destination = self.writer.into_inner().map_err(|e| {
+            let error = std::io::Error::new(e.error().kind(), e.error().to_string());
+            e.into_inner().get_ref().error(error)
+        })?;
+        destination.commit()
     }
 }
 
@@ -37,10 +50,6 @@ impl DecisionSink for CsvSink {
     }
 
     fn finish(self: Box<Self>) -> Result<(), TriageError> {
-        let destination = self.writer.into_inner().map_err(|e| {
-            let error = std::io::Error::new(e.error().kind(), e.error().to_string());
-            e.into_inner().get_ref().error(error)
-        })?;
-        destination.commit()
+        (*self).commit()
     }
 }
