@@ -1,13 +1,36 @@
-//! Reading complaint tables and writing decisions.
+//! Reading complaint tables and writing decisions, in every format a batch comes in.
 //!
-//! Every data row read yields either a [`Row`] or a [`RowError`] that names the file, the row and the field;
-//! nothing is dropped silently. Row numbers count data rows from 1 (the header is not a row).
+//! Inputs ([`TableReader`] opens the right one): CSV and TSV ([`csv_source`]) and JSON Lines
+//! ([`jsonl_source`]) in UTF-8 or GB18030/GBK (detected, see [`encoding`]), XLSX workbooks ([`xlsx_source`]).
+//! Each is a [`RecordSource`]: every data row read yields either a [`Row`] or a [`RowError`] that names the row
+//! and the reason; nothing is dropped silently. Row numbers count data rows from 1 (a header is not a row).
+//!
+//! Outputs ([`open_sink`]): CSV, TSV, JSON Lines or XLSX, each a [`DecisionSink`] fed the same
+//! [`decision_fields`]; files are put in place only when complete ([`destination`]). Rows that get no decision
+//! can go to a [`RejectsFile`]. Nothing here triages anything.
 
+mod csv_sink;
+pub mod csv_source;
 mod decision;
+pub mod destination;
+pub mod encoding;
+mod jsonl_sink;
+pub mod jsonl_source;
+mod quote_tracker;
+mod record;
+mod rejects;
+mod sink;
 mod table;
+mod text_input;
+mod xlsx_sink;
+pub mod xlsx_source;
 
 pub use decision::{
     DECISION_COLUMNS, REASONS_COLUMN, decision_fields, decision_header, unreadable_fields,
 };
-
-pub use table::{Columns, Row, RowError, TableReader, open_input};
+pub use encoding::EncodingChoice;
+pub use record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError};
+pub use rejects::{REJECT_COLUMNS, RejectsFile};
+pub use sink::{DecisionSink, OutputFormat, open_sink};
+pub use table::{InputFormat, ReadOptions, TableReader};
+pub use text_input::{SAMPLE_BYTES, TextInput, open_input};

@@ -1,0 +1,147 @@
+//! Where an output goes: standard output for `-`, otherwise a file that appears only when it is complete.
+//!
+//! A file is written to a temporary file in the same folder and renamed into place by [`Destination::commit`]
+//! (after a sync), the streaming counterpart of `model_file::write_atomically`: a run that fails half-way
+//! leaves no half-written output behind, and an existing file is replaced only by a complete one.
+
+use crate::error::TriageError;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct Destination {
+    path: PathBuf,
+    target: Target,
+}
+
+enum Target {
+    Stdout(std::io::Stdout),
+    File(tempfile::NamedTempFile),
+}
+
+impl Destination {
+    pub fn create(path: &Path) -> Result<Self, TriageError> {
+        if path.as_os_str() == "-" {
+            return Ok(Destination {
+                path: PathBuf::from("<standard output>"),
+                target: Target::Stdout(std::io::stdout()),
+            });
+        }
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        // The permissions of a file made by `File::create` (umask applies), not a temporary file's 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
+            .tempfile_in(folder)
+            .map_err(|e| TriageError::io(path, e))?;
+        Ok(Destination {
+            path: path.to_path_buf(),
+            target: Target::File(file),
+        })
+    }
+
+    pub fn is_stdout(&self) -> bool {
+        matches!(self.target, Target::Stdout(_))
+    }
+
+    /// An I/O error while writing here, naming the output.
+    pub fn error(&self, error: std::io::Error) -> TriageError {
+        TriageError::io(&self.path, error)
+    }
+
+    /// Flushes, and puts a file in place.
+    pub fn commit(mut self) -> Result<(), TriageError> {
+        self.flush().map_err(|e| self.error(e))?;
+        match self.target {
+            Target::Stdout(_) => Ok(()),
+            Target::File(file) => {
+                file.as_file()
+                    .sync_all()
+                    .map_err(|e| TriageError::io(&self.path, e))?;
+                file.persist(&self.path)
+                    .map_err(|e| TriageError::io(&self.path, e.error))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The I/O error inside a CSV writer's error, so that callers can see its kind (a closed pipe, a full disk).
+pub fn csv_io_error(error: csv::Error) -> std::io::Error {
+    let message = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        _ => std::io::Error::other(message),
+    }
+}
+
+impl Write for Destination {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.target {
+            Target::Stdout(out) => out.write(buf),
+            Target::File(file) => file.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &mut self.target {
+            Target::Stdout(out) => out.write_all(buf),
+            Target::File(file) => file.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.target {
+            Target::Stdout(out) => out.flush(),
+            Target::File(file) => file.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let mut destination = Destination::create(&path).unwrap();
+        destination.write_all(b"id\n1\n").unwrap();
+        assert!(!path.exists());
+        destination.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"id\n1\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain");
+            std::fs::File::create(&plain).unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+            assert_eq!(
+                mode(&path),
+                mode(&plain),
+                "permissions as File::create gives"
+            );
+            std::fs::remove_file(plain).unwrap();
+        }
+
+        let mut abandoned = Destination::create(&path).unwrap();
+        abandoned.write_all(b"half").unwrap();
+        drop(abandoned);
+        assert_eq!(std::fs::read(&path).unwrap(), b"id\n1\n");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Decisions as JSON Lines: one object per decision, keys in header order, `confidence` a number (or `null`)
+//! and `review` a boolean.
+
+use super::destination::Destination;
+use super::sink::{DecisionSink, Typed, typed};
+use crate::error::TriageError;
+use std::io::{BufWriter, Write};
+
+pub struct JsonlSink {
+    writer: BufWriter<Destination>,
+    header: Vec<&'static str>,
+    line: Vec<u8>,
+}
+
+impl JsonlSink {
+    pub fn new(destination: Destination, header: &[&'static str]) -> Self {
+        JsonlSink {
+            writer: BufWriter::with_capacity(1 << 16, destination),
+            header: header.to_vec(),
+            line: Vec::with_capacity(512),
+        }
+    }
+}
+
+fn encode_line(line: &mut Vec<u8>, header: &[&str], fields: &[String]) -> serde_json::Result<()> {
+    line.clear();
+    line.push(b'{');
+    for (i, (column, value)) in header.iter().zip(fields).enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        serde_json::to_writer(&mut *line, column)?;
+        line.push(b':');
+        match typed(column, value) {
+            Typed::Text(text) => serde_json::to_writer(&mut *line, text)?,
+            Typed::Number(number) => serde_json::to_writer(&mut *line, &number)?,
+            Typed::Bool(flag) => serde_json::to_writer(&mut *line, &flag)?,
+            Typed::Missing => line.extend_from_slice(b"null"),
+        }
+    }
+    line.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+impl DecisionSink for JsonlSink {
+    fn write_row(&mut self, fields: &[String]) -> Result<(), TriageError> {
+        encode_line(&mut self.line, &self.header, fields)
+            .map_err(|e| self.writer.get_ref().error(e.into()))?;
+        self.writer
+            .write_all(&self.line)
+            .map_err(|e| self.writer.get_ref().error(e))
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), TriageError> {
+        let destination = self.writer.into_inner().map_err(|e| {
+            let error = std::io::Error::new(e.error().kind(), e.error().to_string());
+            e.into_inner().get_ref().error(error)
+        })?;
+        destination.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_json_objects_with_typed_fields() {
+        let mut line = Vec::new();
+        let fields = ["7", "tax", "0.9500", "true", "他说\"好\""].map(String::from);
+        encode_line(
+            &mut line,
+            &["id", "label", "confidence", "review", "reasons"],
+            &fields,
+        )
+        .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(value["confidence"], 0.95);
+        assert_eq!(value["review"], true);
+        assert_eq!(value["reasons"], "他说\"好\"");
+        assert!(line.ends_with(b"}\n"));
+    }
+}
