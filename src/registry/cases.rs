@@ -42,6 +42,7 @@ pub fn read_labelled(
         match row? {
             Ok(row) if row.text.trim().is_empty() => rows.bad_rows.push(RowError {
                 number: row.number,
+                line: row.line,
                 id: row.id,
                 message: format!("empty text in column '{text_column}'"),
             }),
