@@ -4,6 +4,11 @@ use clap::Parser;
 use complaint_triage::cli::{Cli, run};
 use std::process::ExitCode;
 
+// Triage allocates many small vectors per complaint; mimalloc is measurably faster than the system allocator
+// for that pattern on two threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
