@@ -4,8 +4,8 @@
 #   benches/registry_teddy.sh            # from the repository root; about 1–2 minutes on 2 cores
 #
 # The data is read-only third-party data and is never copied into the repository: it is read from
-# ../shared/data/teddy2020c/train.csv (or $TEDDY) and every derived file goes under $WORK (default
-# /tmp/registry_teddy). Rows are split by position (the file is already in random order), so the run is
+# ../shared/data/teddy2020c/train.csv (or $TEDDY) and every derived file goes under $WORK (default: a new
+# temporary folder). Rows are split by position (the file is already in random order), so the run is
 # deterministic:
 #   row % 10 == 0      10%  → trains registry version 1
 #   row % 10 in 1..=6  60%  → closed cases with their true labels → retrain → expected: promoted
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEDDY=${TEDDY:-../shared/data/teddy2020c/train.csv}
-WORK=${WORK:-/tmp/registry_teddy}
+WORK=${WORK:-$(mktemp -d -t registry_teddy.XXXXXX)}
 cargo build --release --quiet
 TRIAGE=${CARGO_TARGET_DIR:-target}/release/triage
 

@@ -1,9 +1,9 @@
 //! What several subcommands share: reading labelled rows and finding the model to use.
 
 use crate::error::TriageError;
-use crate::io::{Columns, TableReader};
+
 use crate::pipeline::{Example, Pipeline, model_file};
-use crate::registry::Registry;
+use crate::registry::{Registry, read_labelled};
 use std::path::Path;
 
 /// The default model built into this binary (empty when the build had none).
@@ -24,45 +24,27 @@ pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {
     }
 }
 
-/// Reads labelled rows. Broken rows are reported on stderr with their row numbers and skipped; the count of
-/// skipped rows is returned with the examples.
+/// Reads labelled rows. Broken rows (unreadable, empty text or label) are reported on stderr with their row
+/// numbers and skipped; the count of skipped rows is returned with the examples.
 pub fn read_examples(
     path: &Path,
     text_column: &str,
     label_column: &str,
 ) -> Result<(Vec<Example>, usize), TriageError> {
-    let reader = TableReader::open(
-        path,
-        &Columns {
-            text: text_column.to_string(),
-            id: None,
-            label: Some(label_column.to_string()),
-        },
-    )?;
-    let mut examples = Vec::new();
-    let mut skipped = 0;
-    for row in reader {
-        match row? {
-            Ok(row) => examples.push(Example {
-                text: row.text,
-                label: row.label.unwrap_or_default(),
-            }),
-            Err(error) => {
-                skipped += 1;
-                eprintln!(
-                    "warning: {}, row {}: {} (row skipped)",
-                    path.display(),
-                    error.number,
-                    error.message
-                );
-            }
-        }
+    let rows = read_labelled(path, text_column, label_column)?;
+    for error in &rows.bad_rows {
+        eprintln!(
+            "warning: {}, row {}: {} (row skipped)",
+            path.display(),
+            error.number,
+            error.message
+        );
     }
-    if examples.is_empty() {
+    if rows.examples.is_empty() {
         return Err(TriageError::BadInput {
             path: path.to_path_buf(),
             message: "no usable rows".into(),
         });
     }
-    Ok((examples, skipped))
+    Ok((rows.examples, rows.bad_rows.len()))
 }

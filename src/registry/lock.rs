@@ -17,17 +17,23 @@ pub struct RegistryLock {
     _file: File,
 }
 
+/// Opens (creating if needed) the registry's lock file, without locking it.
+fn open_lock_file(layout: &Layout) -> Result<(std::path::PathBuf, File), RegistryError> {
+    let path = layout.lock();
+    std::fs::create_dir_all(layout.root()).map_err(|e| TriageError::io(layout.root(), e))?;
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| TriageError::io(&path, e))?;
+    Ok((path, file))
+}
+
 impl RegistryLock {
     /// Takes the lock, waiting for another process that holds it; `on_wait` is called once before waiting.
     pub fn acquire(layout: &Layout, on_wait: impl FnOnce()) -> Result<Self, RegistryError> {
-        let path = layout.lock();
-        std::fs::create_dir_all(layout.root()).map_err(|e| TriageError::io(layout.root(), e))?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| TriageError::io(&path, e))?;
+        let (path, file) = open_lock_file(layout)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -41,14 +47,7 @@ impl RegistryLock {
 
     /// Takes the lock if it is free; `Ok(None)` when another process holds it.
     pub fn try_acquire(layout: &Layout) -> Result<Option<Self>, RegistryError> {
-        let path = layout.lock();
-        std::fs::create_dir_all(layout.root()).map_err(|e| TriageError::io(layout.root(), e))?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| TriageError::io(&path, e))?;
+        let (path, file) = open_lock_file(layout)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(RegistryLock { _file: file })),
             Err(TryLockError::WouldBlock) => Ok(None),
