@@ -34,7 +34,7 @@ fn main() {
     let triage = env!("CARGO_BIN_EXE_triage");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let batch = dir.path().join("batch.csv");
-    let texts = all_texts(&data);
+    let texts = common::all_texts(&data);
     let batch_bytes = write_batch(&batch, &texts, rows);
     println!(
         "batch: {rows} rows, {:.1} MB of text, from {}",
@@ -105,20 +105,6 @@ fn main() {
         "labels agree on {:.1}% of rows",
         100.0 * agreement(&python_out, &triage_out)
     );
-}
-
-fn all_texts(path: &Path) -> Vec<String> {
-    let mut reader = csv::Reader::from_path(path).expect("read the bench data");
-    let text = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "text")
-        .expect("a text column");
-    reader
-        .records()
-        .map(|r| r.unwrap()[text].to_string())
-        .collect()
 }
 
 /// Writes `rows` rows cycling through `texts`; returns the bytes of text written.

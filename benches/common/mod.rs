@@ -33,11 +33,8 @@ pub fn data_path() -> PathBuf {
     }
 }
 
-pub fn texts(path: &Path) -> Vec<String> {
-    let docs: usize = std::env::var("TRIAGE_BENCH_DOCS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1000);
+/// Every text of the file's `text` column, in order.
+pub fn all_texts(path: &Path) -> Vec<String> {
     let mut reader = csv::Reader::from_path(path).expect("read the bench data");
     let text = reader
         .headers()
@@ -45,9 +42,17 @@ pub fn texts(path: &Path) -> Vec<String> {
         .iter()
         .position(|h| h == "text")
         .expect("a text column");
-    let all: Vec<String> = reader
+    reader
         .records()
         .map(|r| r.unwrap()[text].to_string())
-        .collect();
-    all.iter().cycle().take(docs).cloned().collect()
+        .collect()
+}
+
+/// `$TRIAGE_BENCH_DOCS` texts (default 1,000), cycling through the file.
+pub fn texts(path: &Path) -> Vec<String> {
+    let docs: usize = std::env::var("TRIAGE_BENCH_DOCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    all_texts(path).iter().cycle().take(docs).cloned().collect()
 }

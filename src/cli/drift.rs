@@ -53,14 +53,10 @@ pub fn run(args: DriftArgs) -> anyhow::Result<ExitCode> {
         department: args.department_column.clone(),
     };
     let mut report = drift_report(&args.closed, &columns, &routing)?;
-    for bad in &report.bad_rows {
-        eprintln!(
-            "warning: {}, row {}: {} (row not used)",
-            args.closed.display(),
-            bad.row,
-            bad.message
-        );
-    }
+    super::input::warn_unusable_rows(
+        &args.closed,
+        report.bad_rows.iter().map(|b| (b.row, b.message.as_str())),
+    );
     report.reroutes.truncate(args.top);
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -32,14 +32,10 @@ pub fn read_examples(
     label_column: &str,
 ) -> Result<(Vec<Example>, usize), TriageError> {
     let rows = read_labelled(path, text_column, label_column)?;
-    for error in &rows.bad_rows {
-        eprintln!(
-            "warning: {}, row {}: {} (row skipped)",
-            path.display(),
-            error.number,
-            error.message
-        );
-    }
+    warn_unusable_rows(
+        path,
+        rows.bad_rows.iter().map(|e| (e.number, e.message.as_str())),
+    );
     if rows.examples.is_empty() {
         return Err(TriageError::BadInput {
             path: path.to_path_buf(),
@@ -47,4 +43,14 @@ pub fn read_examples(
         });
     }
     Ok((rows.examples, rows.bad_rows.len()))
+}
+
+/// Reports rows that were read but cannot be used, one warning each, naming the file and row.
+pub fn warn_unusable_rows<'a>(path: &Path, rows: impl Iterator<Item = (u64, &'a str)>) {
+    for (row, message) in rows {
+        eprintln!(
+            "warning: {}, row {row}: {message} (row not used)",
+            path.display()
+        );
+    }
 }

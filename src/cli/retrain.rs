@@ -74,14 +74,10 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
         &args.options.text_column,
         &args.options.label_column,
     )?;
-    for error in &rows.bad_rows {
-        eprintln!(
-            "warning: {}, row {}: {} (row not used)",
-            args.closed.display(),
-            error.number,
-            error.message
-        );
-    }
+    super::input::warn_unusable_rows(
+        &args.closed,
+        rows.bad_rows.iter().map(|e| (e.number, e.message.as_str())),
+    );
     let mut writer = RegistryWriter::open(&args.registry, || {
         eprintln!(
             "waiting for another triage process to finish with {} …",
