@@ -1,7 +1,8 @@
 //! TF-IDF over word 1..=`word_ngram_max`-grams and char `char_ngram_min..=char_ngram_max`-grams.
 //!
 //! - Terms are identified by a stable 64-bit hash ([`super::hashing`]); the vocabulary keeps terms seen in at
-//!   least `min_df` training documents, indexed in ascending hash order so it is the same on every run.
+//!   least `min_df` training documents, indexed from the most to the least frequent (ties by hash, so it is the
+//!   same on every run).
 //! - tf is sublinear (`1 + ln tf`), idf is smoothed (`ln((1+n)/(1+df)) + 1`, as scikit-learn), rows are
 //!   L2-normalised.
 //! - Char n-grams never span a space; words that are only punctuation or spaces give no word features (their
@@ -19,7 +20,9 @@ use std::sync::OnceLock;
 /// Hyper-parameters of the TF-IDF featuriser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TfidfParams {
-    /// Longest word n-gram (default 2: unigrams and bigrams; 0 turns word features off).
+    /// Longest word n-gram: 1 for jieba words, 2 for words and word bigrams, 0 (the default) for none. Char
+    /// n-grams alone are as accurate on complaints (docs/model.md) and 2.3× faster, because segmentation is
+    /// skipped.
     pub word_ngram_max: usize,
     /// Shortest char n-gram (default 1).
     pub char_ngram_min: usize,
@@ -37,7 +40,7 @@ pub struct TfidfParams {
 impl Default for TfidfParams {
     fn default() -> Self {
         TfidfParams {
-            word_ngram_max: 2,
+            word_ngram_max: 0,
             char_ngram_min: 1,
             char_ngram_max: 3,
             min_df: 2,
@@ -86,7 +89,7 @@ pub struct TermOccurrence {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct TfidfFeaturizer {
     params: TfidfParams,
-    /// Term hash of each feature, ascending.
+    /// Term hash of each feature, most frequent term first.
     term_hashes: Vec<u64>,
     /// IDF of each feature.
     idf: Vec<f32>,
@@ -129,13 +132,12 @@ impl TfidfFeaturizer {
             .into_iter()
             .filter(|&(_, df)| df as usize >= params.min_df)
             .collect();
-        if let Some(limit) = params.max_features
-            && kept.len() > limit
-        {
-            kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Most frequent first (ties by hash, so every run agrees): the features most texts use get the lowest
+        // indices, and their IDF values and classifier weights share a few cache lines.
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        if let Some(limit) = params.max_features {
             kept.truncate(limit);
         }
-        kept.sort_unstable_by_key(|&(hash, _)| hash);
         let n = texts.len() as f64;
         let idf = kept
             .iter()
@@ -155,7 +157,7 @@ impl TfidfFeaturizer {
 
     fn index(&self) -> &FeatureTable {
         self.index
-            .get_or_init(|| FeatureTable::new(&self.term_hashes))
+            .get_or_init(|| FeatureTable::new(&self.term_hashes, &self.idf))
     }
 
     /// Feature index of a term hash, if the term is in the vocabulary.
@@ -179,39 +181,37 @@ impl TfidfFeaturizer {
 impl Featurizer for TfidfFeaturizer {
     fn transform(&self, text: &AnalyzedText) -> SparseVector {
         let index = self.index();
-        let mut hashes: Vec<u64> = Vec::with_capacity(text.normalized.char_len() * 4);
+        let mut hashes: Vec<u64> =
+            Vec::with_capacity(text.normalized.char_len() * 3 + text.words.len() * 2);
         for_each_term(&self.params, text, |occurrence| {
             hashes.push(occurrence.hash)
         });
-        // Look up in a second pass, prefetching slots a few terms ahead so cache misses overlap.
-        const AHEAD: usize = 12;
-        let mut features: Vec<u32> = Vec::with_capacity(hashes.len());
+        // Look up in a second pass, prefetching slots well ahead so the cache misses overlap. Each hit is kept
+        // as `feature << 32 | idf bits`: sorting these groups a feature's occurrences and carries its IDF along.
+        const AHEAD: usize = 32;
+        let mut found: Vec<u64> = Vec::with_capacity(hashes.len());
         for (i, &hash) in hashes.iter().enumerate() {
             if let Some(&ahead) = hashes.get(i + AHEAD) {
                 index.prefetch(ahead);
             }
-            if let Some(feature) = index.get(hash) {
-                features.push(feature);
+            if let Some((feature, idf)) = index.get_weighted(hash) {
+                found.push(u64::from(feature) << 32 | u64::from(idf.to_bits()));
             }
         }
-        features.sort_unstable();
-        let mut vector = SparseVector::default();
-        let mut i = 0;
-        while i < features.len() {
-            let feature = features[i];
-            let mut j = i + 1;
-            while j < features.len() && features[j] == feature {
-                j += 1;
-            }
-            let count = (j - i) as f32;
+        found.sort_unstable();
+        let mut vector = SparseVector {
+            indices: Vec::with_capacity(found.len()),
+            values: Vec::with_capacity(found.len()),
+        };
+        for run in found.chunk_by(|a, b| a == b) {
+            let count = run.len() as f32;
             let tf = if self.params.sublinear_tf {
                 1.0 + count.ln()
             } else {
                 count
             };
-            vector.indices.push(feature);
-            vector.values.push(tf * self.idf[feature as usize]);
-            i = j;
+            vector.indices.push((run[0] >> 32) as u32);
+            vector.values.push(tf * f32::from_bits(run[0] as u32));
         }
         vector.l2_normalize();
         vector
@@ -226,34 +226,42 @@ fn is_word_like(word: &str) -> bool {
     word.chars().any(char::is_alphanumeric)
 }
 
-/// Calls `emit` for every term occurrence of the text, in text order within each kind.
+/// Calls `emit` for every term occurrence of the text: char n-grams in the order of their last char, then words
+/// and word bigrams in text order.
 fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut(TermOccurrence)) {
     let normalized = text.normalized.as_str();
     if params.char_ngram_max > 0 {
-        let boundaries: Vec<usize> = normalized
-            .char_indices()
-            .map(|(b, _)| b)
-            .chain(std::iter::once(normalized.len()))
-            .collect();
-        let n_chars = boundaries.len() - 1;
+        // One pass over the chars. `open[k]` is the hash of the (k+1)-gram ending at the previous char: FNV is
+        // streaming, so each n-gram's hash extends the (n−1)-gram's that ended one char earlier.
+        let longest = params.char_ngram_max;
+        let empty = term_hash(TermKind::Char, "");
+        let mut open = vec![empty; longest];
+        let mut open_len = 0;
         let bytes = normalized.as_bytes();
-        for start in 0..n_chars {
-            // FNV is streaming: each n-gram's hash extends the (n−1)-gram's.
-            let mut hash = term_hash(TermKind::Char, "");
-            for end in start + 1..=(start + params.char_ngram_max).min(n_chars) {
-                // A space ends every n-gram through it.
-                if bytes[boundaries[end - 1]] == b' ' {
-                    break;
-                }
-                hash = extend_hash(hash, &bytes[boundaries[end - 1]..boundaries[end]]);
-                if end - start >= params.char_ngram_min {
-                    emit(TermOccurrence {
-                        kind: TermKind::Char,
-                        hash,
-                        char_start: start as u32,
-                        char_end: end as u32,
-                    });
-                }
+        for (end, (byte_start, c)) in normalized.char_indices().enumerate() {
+            // A space ends every n-gram through it.
+            if c == ' ' {
+                open_len = 0;
+                continue;
+            }
+            let char_bytes = &bytes[byte_start..byte_start + c.len_utf8()];
+            open_len = (open_len + 1).min(longest);
+            for k in (1..open_len).rev() {
+                open[k] = extend_hash(open[k - 1], char_bytes);
+            }
+            open[0] = extend_hash(empty, char_bytes);
+            for (k, &hash) in open
+                .iter()
+                .enumerate()
+                .take(open_len)
+                .skip(params.char_ngram_min - 1)
+            {
+                emit(TermOccurrence {
+                    kind: TermKind::Char,
+                    hash,
+                    char_start: (end - k) as u32,
+                    char_end: end as u32 + 1,
+                });
             }
         }
     }

@@ -99,7 +99,11 @@ impl TrainParams {
         Ok(())
     }
 
+    /// jieba with the user dictionary when the features use words; no segmenter when they do not.
     pub fn segmenter(&self) -> Result<SegmenterKind, TriageError> {
+        if self.tfidf.word_ngram_max == 0 {
+            return Ok(SegmenterKind::Unsegmented);
+        }
         Ok(SegmenterKind::Jieba(JiebaSegmenter::new(
             self.user_dictionary.clone(),
             true,

@@ -34,12 +34,16 @@ pub trait Segmenter {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SegmenterKind {
     Jieba(JiebaSegmenter),
+    /// No words at all, for models whose features are char n-grams only: segmenting would be wasted work
+    /// (jieba costs more than every other stage together).
+    Unsegmented,
 }
 
 impl Segmenter for SegmenterKind {
     fn segment(&self, text: &str) -> Vec<Word> {
         match self {
             SegmenterKind::Jieba(jieba) => jieba.segment(text),
+            SegmenterKind::Unsegmented => Vec::new(),
         }
     }
 }
