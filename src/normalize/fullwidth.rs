@@ -12,7 +12,7 @@ impl Normalizer for FullWidthToHalfWidth {
         if !text.as_str().chars().any(|c| half_width(c) != c) {
             return;
         }
-        text.rewrite(|c, out| out.push(half_width(c)));
+        text.map_chars(half_width);
     }
 }
 

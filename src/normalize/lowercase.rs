@@ -10,7 +10,7 @@ impl Normalizer for LowercaseAscii {
         if !text.as_str().bytes().any(|b| b.is_ascii_uppercase()) {
             return;
         }
-        text.rewrite(|c, out| out.push(c.to_ascii_lowercase()));
+        text.map_chars(|c| c.to_ascii_lowercase());
     }
 }
 

@@ -78,6 +78,11 @@ impl NormalizedText {
         self.origins = sink.origins;
     }
 
+    /// Maps every char to exactly one char: the origins stay as they are, so only the text is rebuilt.
+    pub(crate) fn map_chars(&mut self, f: impl Fn(char) -> char) {
+        self.text = self.text.chars().map(f).collect();
+    }
+
     pub(crate) fn replace(&mut self, text: String, origins: Vec<Range<u32>>) {
         debug_assert_eq!(text.chars().count(), origins.len());
         self.text = text;

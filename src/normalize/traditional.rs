@@ -10,12 +10,37 @@ use std::sync::LazyLock;
 static T2S_TRIE: LazyLock<&'static Trie<&'static str>> =
     LazyLock::new(|| Converters::T2S.dictionaries()[0]);
 
+/// One bit per BMP char: whether some dictionary key starts with it. Most chars of Simplified text start none,
+/// so a text is scanned with one bit test per char and the trie is walked only where a key can start.
+static KEY_STARTS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let trie: &Trie<&str> = &T2S_TRIE;
+    let mut bits = vec![0u64; BMP_CHARS / 64];
+    let mut buffer = [0u8; 4];
+    for (code, c) in (0..BMP_CHARS as u32).filter_map(|code| Some((code, char::from_u32(code)?))) {
+        if trie.starts_with(c.encode_utf8(&mut buffer)) {
+            bits[code as usize / 64] |= 1 << (code % 64);
+        }
+    }
+    bits
+});
+
+const BMP_CHARS: usize = 0x1_0000;
+
+fn may_start_key(c: char) -> bool {
+    let code = c as usize;
+    if code < BMP_CHARS {
+        KEY_STARTS[code / 64] & (1 << (code % 64)) != 0
+    } else {
+        T2S_TRIE.starts_with(c.encode_utf8(&mut [0u8; 4]))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TraditionalToSimplified;
 
 impl Normalizer for TraditionalToSimplified {
     fn normalize(&self, text: &mut NormalizedText) {
-        if text.as_str().is_ascii() {
+        if text.as_str().is_ascii() || !text.as_str().chars().any(may_start_key) {
             return;
         }
         let trie: &Trie<&str> = &T2S_TRIE;
@@ -25,7 +50,12 @@ impl Normalizer for TraditionalToSimplified {
         let mut out_origins: Vec<Range<u32>> = Vec::with_capacity(origins.len());
         let mut i = 0;
         while i < source.len() {
-            match trie.r#match(source[i..].iter().copied()) {
+            let found = if may_start_key(source[i]) {
+                trie.r#match(source[i..].iter().copied())
+            } else {
+                None
+            };
+            match found {
                 Some((replacement, matched)) => {
                     let replacement_len = replacement.chars().count();
                     for (k, c) in replacement.chars().enumerate() {
