@@ -1,4 +1,5 @@
-//! A sparse row: sorted feature indices with their values.
+//! A sparse row: distinct feature indices with their values, in the order the featuriser found them (sorting
+//! would cost more than every use of the row gains from it).
 
 use serde::{Deserialize, Serialize};
 
