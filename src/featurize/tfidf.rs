@@ -15,7 +15,7 @@ use crate::error::TriageError;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// Hyper-parameters of the TF-IDF featuriser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +151,21 @@ impl TfidfFeaturizer {
         })
     }
 
+    /// The tf of a term seen `count` times: `1 + ln(count)` when sublinear.
+    #[inline]
+    fn term_frequency(&self, count: u32) -> f32 {
+        if !self.params.sublinear_tf {
+            return count as f32;
+        }
+        // Most counts are small: their logarithms come from a table.
+        static SUBLINEAR: LazyLock<[f32; 64]> =
+            LazyLock::new(|| std::array::from_fn(|c| 1.0 + (c.max(1) as f32).ln()));
+        match SUBLINEAR.get(count as usize) {
+            Some(&tf) => tf,
+            None => 1.0 + (count as f32).ln(),
+        }
+    }
+
     pub fn params(&self) -> &TfidfParams {
         &self.params
     }
@@ -223,15 +238,7 @@ impl Featurizer for TfidfFeaturizer {
         let values = counts
             .iter()
             .zip(&idfs)
-            .map(|(&count, &idf)| {
-                let count = count as f32;
-                let tf = if self.params.sublinear_tf {
-                    1.0 + count.ln()
-                } else {
-                    count
-                };
-                tf * idf
-            })
+            .map(|(&count, &idf)| self.term_frequency(count) * idf)
             .collect();
         let mut vector = SparseVector {
             indices: features,
