@@ -104,10 +104,10 @@ impl TrainParams {
         if self.tfidf.word_ngram_max == 0 {
             return Ok(SegmenterKind::Unsegmented);
         }
-        Ok(SegmenterKind::Jieba(JiebaSegmenter::new(
+        Ok(SegmenterKind::Jieba(Box::new(JiebaSegmenter::new(
             self.user_dictionary.clone(),
             true,
-        )?))
+        )?)))
     }
 
     fn precision_for(&self, label: &str) -> f64 {

@@ -33,7 +33,7 @@ pub trait Segmenter {
 /// The segmenters a model can be saved with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SegmenterKind {
-    Jieba(JiebaSegmenter),
+    Jieba(Box<JiebaSegmenter>),
     /// No words at all, for models whose features are char n-grams only: segmenting would be wasted work
     /// (jieba costs more than every other stage together).
     Unsegmented,
