@@ -37,7 +37,7 @@ pub struct TrainingOptions {
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
     /// Keep at most this many terms (the most frequent by document frequency); 0 keeps all.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 50_000)]
     pub max_features: usize,
     /// Folds for the out-of-fold scores behind calibration and review thresholds.
     #[arg(long, default_value_t = 5)]

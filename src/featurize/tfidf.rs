@@ -30,8 +30,8 @@ pub struct TfidfParams {
     pub char_ngram_max: usize,
     /// Minimum number of training documents a term must occur in (default 2).
     pub min_df: usize,
-    /// Keep at most this many terms, the most frequent by document frequency (default 100,000: as accurate as
-    /// no limit on the measured data, and classification stays within the CPU caches).
+    /// Keep at most this many terms, the most frequent by document frequency (default 50,000: in 5-fold CV as
+    /// accurate as 100,000 or no limit on both corpora measured, and 10% faster to classify than 100,000).
     pub max_features: Option<usize>,
     /// Use `1 + ln(tf)` instead of raw counts (default true).
     pub sublinear_tf: bool,
@@ -44,7 +44,7 @@ impl Default for TfidfParams {
             char_ngram_min: 1,
             char_ngram_max: 3,
             min_df: 2,
-            max_features: Some(100_000),
+            max_features: Some(50_000),
             sublinear_tf: true,
         }
     }
