@@ -35,19 +35,48 @@ fn may_start_key(c: char) -> bool {
     }
 }
 
+/// The char and byte position of the first dictionary phrase whose replacement differs from it, walking the
+/// text as the conversion does (a matched phrase is skipped whole).
+fn first_change(trie: &Trie<&str>, text: &str) -> Option<(usize, usize)> {
+    let mut char_index = 0;
+    let mut byte = 0;
+    while let Some(c) = text[byte..].chars().next() {
+        if may_start_key(c)
+            && let Some((replacement, matched)) = trie.r#match(text[byte..].chars())
+        {
+            let phrase_bytes: usize = text[byte..].chars().take(matched).map(char::len_utf8).sum();
+            if *replacement != &text[byte..byte + phrase_bytes] {
+                return Some((char_index, byte));
+            }
+            byte += phrase_bytes;
+            char_index += matched;
+        } else {
+            byte += c.len_utf8();
+            char_index += 1;
+        }
+    }
+    None
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TraditionalToSimplified;
 
 impl Normalizer for TraditionalToSimplified {
     fn normalize(&self, text: &mut NormalizedText) {
-        if text.as_str().is_ascii() || !text.as_str().chars().any(may_start_key) {
+        if text.as_str().is_ascii() {
             return;
         }
         let trie: &Trie<&str> = &T2S_TRIE;
-        let source: Vec<char> = text.as_str().chars().collect();
-        let origins = text.origins();
+        // Most text needs no change: find the first phrase that does before building anything.
+        let Some((start_char, start_byte)) = first_change(trie, text.as_str()) else {
+            return;
+        };
+        let source: Vec<char> = text.as_str()[start_byte..].chars().collect();
+        let origins = &text.origins()[start_char..];
         let mut out = String::with_capacity(text.as_str().len());
-        let mut out_origins: Vec<Range<u32>> = Vec::with_capacity(origins.len());
+        out.push_str(&text.as_str()[..start_byte]);
+        let mut out_origins: Vec<Range<u32>> = Vec::with_capacity(text.char_len());
+        out_origins.extend_from_slice(&text.origins()[..start_char]);
         let mut i = 0;
         while i < source.len() {
             let found = if may_start_key(source[i]) {
@@ -99,6 +128,23 @@ mod tests {
                 simplified
             );
         }
+    }
+
+    #[test]
+    fn the_conversion_starting_mid_text_agrees_with_hanconv_and_keeps_origins() {
+        // Simplified first, so the rebuild starts at the first Traditional phrase.
+        let text = "企业反映今年的土地使用稅過高，融資難";
+        let mut normalized = NormalizedText::new(text);
+        TraditionalToSimplified.normalize(&mut normalized);
+        assert_eq!(normalized.as_str(), hanconv::t2s(text));
+        assert_eq!(normalized.as_str(), "企业反映今年的土地使用税过高，融资难");
+        let tax = normalized.as_str().chars().position(|c| c == '税').unwrap();
+        assert_eq!(
+            normalized.original_span(tax, tax + 2).map(|r| &text[r]),
+            Some("稅過")
+        );
+        let first = normalized.original_span(0, 4).unwrap();
+        assert_eq!(&text[first], "企业反映");
     }
 
     #[test]

@@ -30,17 +30,27 @@ impl Normalizer for CleanWhitespace {
     }
 }
 
-/// Already single-spaced, trimmed and free of control and invisible characters: most input is.
+/// Already single-spaced, trimmed and free of control and invisible characters: most input is, so this is
+/// checked in one pass before anything is rebuilt.
 fn is_clean(text: &str) -> bool {
-    !text.starts_with(' ')
-        && !text.ends_with(' ')
-        && !text.contains("  ")
-        && !text
-            .chars()
-            .any(|c| (c.is_whitespace() && c != ' ') || c.is_control() || is_invisible(c))
+    let mut previous_space = true;
+    for c in text.chars() {
+        if c == ' ' {
+            if previous_space {
+                return false;
+            }
+            previous_space = true;
+        } else if c.is_ascii_graphic() {
+            previous_space = false;
+        } else if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            return false;
+        } else {
+            previous_space = false;
+        }
+    }
+    !text.ends_with(' ')
 }
 
-/// Zero-width characters and the BOM, which copy-paste from web forms leaves behind.
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2060}')
 }
