@@ -80,7 +80,19 @@ impl NormalizedText {
 
     /// Maps every char to exactly one char: the origins stay as they are, so only the text is rebuilt.
     pub(crate) fn map_chars(&mut self, f: impl Fn(char) -> char) {
-        self.text = self.text.chars().map(f).collect();
+        // Few chars change: copy the unchanged runs whole.
+        let mut out = String::with_capacity(self.text.len());
+        let mut run_start = 0;
+        for (byte, c) in self.text.char_indices() {
+            let mapped = f(c);
+            if mapped != c {
+                out.push_str(&self.text[run_start..byte]);
+                out.push(mapped);
+                run_start = byte + c.len_utf8();
+            }
+        }
+        out.push_str(&self.text[run_start..]);
+        self.text = out;
     }
 
     pub(crate) fn replace(&mut self, text: String, origins: Vec<Range<u32>>) {
