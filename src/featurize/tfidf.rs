@@ -203,7 +203,7 @@ impl Featurizer for TfidfFeaturizer {
         });
         // Look up in a second pass, prefetching slots well ahead so the cache misses overlap, and count each
         // feature's occurrences in a small per-text hash table (cheaper than sorting every occurrence).
-        const AHEAD: usize = 32;
+        const AHEAD: usize = 16;
         let capacity = (hashes.len() * 2).next_power_of_two().max(16);
         let shift = 64 - capacity.trailing_zeros();
         let mut position_of: Vec<u32> = vec![u32::MAX; capacity];
