@@ -209,3 +209,59 @@ fn a_closed_pipe_ends_quietly() {
     let output = child.wait_with_output().unwrap();
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[test]
+fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let training = small_training_file(dir.path());
+    let chars_only = dir.path().join("chars.model");
+    let with_words = dir.path().join("words.model");
+    train_model(&training, &chars_only, &[]);
+    train_model(&training, &with_words, &["--word-ngrams", "2"]);
+    let card = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap()
+    };
+    assert_eq!(
+        card("chars.card.json")["params"]["tfidf"]["word_ngram_max"],
+        0
+    );
+    assert_eq!(
+        card("words.card.json")["params"]["tfidf"]["word_ngram_max"],
+        2
+    );
+    // Word features add terms: jieba's words and word pairs on top of the same char n-grams.
+    assert!(
+        std::fs::metadata(&with_words).unwrap().len()
+            > std::fs::metadata(&chars_only).unwrap().len()
+    );
+    let input = "id,text\nA1,我公司城镇土地使用税负担太重，希望减免\nA2,銀行抽貸，續貸要過橋資金，利息太高\n";
+    for model in [&chars_only, &with_words] {
+        let rows = classify_csv(Some(model), input, &[]);
+        let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str()).collect();
+        assert_eq!(labels, ["tax", "financing"], "{}", model.display());
+    }
+}
+
+#[test]
+fn a_dictionary_without_word_features_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let training = small_training_file(dir.path());
+    let dictionary = dir.path().join("dict.txt");
+    std::fs::write(&dictionary, "城镇土地使用税 1000\n").unwrap();
+    let output = triage(&[
+        "train",
+        "--input",
+        training.to_str().unwrap(),
+        "--output",
+        dir.path().join("m.model").to_str().unwrap(),
+        "--dictionary",
+        dictionary.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--word-ngrams"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("m.model").exists());
+}
