@@ -3,8 +3,9 @@
 //! Reads the Teddy Cup 2020 (problem C) citizen messages from `../shared/data/teddy2020c/train.csv` (or the file
 //! named by `TEDDY_CSV`); the data is third-party and is only read, never copied into the project. Prints:
 //! 5-fold cross-validation (macro-F1, ECE, auto-routed share and precision at the default 0.95 target) on the
-//! Simplified messages and on a Traditional-script copy made with hanconv; training time on all rows; in-process
-//! classification throughput; and the binary's start-up + model load time.
+//! Simplified messages, on a Traditional-script copy made with hanconv, and with jieba word features added;
+//! training time on all rows and in-process classification throughput, with and without word features; and the
+//! binary's start-up + model load time.
 
 use complaint_triage::pipeline::{Example, TrainParams, model_file, train};
 use complaint_triage::validation::cross_validate;
@@ -47,12 +48,19 @@ fn main() {
         .map(|e| (e.text.clone(), e.label.clone()))
         .unzip();
     let traditional: Vec<String> = texts.iter().map(hanconv::s2t).collect();
-    for (script, texts) in [("Simplified", &texts), ("Traditional", &traditional)] {
+    let mut with_words = params.clone();
+    with_words.tfidf.word_ngram_max = 2;
+    let runs = [
+        ("Simplified", &texts, &params),
+        ("Traditional", &traditional, &params),
+        ("Simplified, chars + jieba words", &texts, &with_words),
+    ];
+    for (what, texts, params) in runs {
         let started = Instant::now();
-        let cv = cross_validate(texts, &labels, 5, &params).expect("cross-validation");
+        let cv = cross_validate(texts, &labels, 5, params).expect("cross-validation");
         let folds: Vec<String> = cv.fold_macro_f1.iter().map(|f| format!("{f:.4}")).collect();
         println!(
-            "{script:<11} 5-fold CV: macro-F1 {:.4} (folds {}), accuracy {:.4}, ECE {:.4}, auto-routed {:.1}% at precision {:.4} [{:.1} s]",
+            "{what}: 5-fold CV macro-F1 {:.4} (folds {}), accuracy {:.4}, ECE {:.4}, auto-routed {:.1}% at precision {:.4} [{:.1} s]",
             cv.mean_macro_f1,
             folds.join(" "),
             cv.pooled.accuracy,
@@ -63,24 +71,6 @@ fn main() {
         );
     }
 
-    let mut train_seconds = Vec::new();
-    let mut trained = None;
-    for _ in 0..3 {
-        let started = Instant::now();
-        trained = Some(train(&examples, &params).expect("training"));
-        train_seconds.push(started.elapsed().as_secs_f64());
-    }
-    let pipeline = trained.expect("trained").pipeline;
-    println!(
-        "training on {} rows (segmentation included): median {:.2} s of {:?}",
-        examples.len(),
-        median(train_seconds.clone()),
-        train_seconds
-            .iter()
-            .map(|s| format!("{s:.2}"))
-            .collect::<Vec<_>>()
-    );
-
     let batch: Vec<&str> = texts
         .iter()
         .cycle()
@@ -88,22 +78,47 @@ fn main() {
         .map(String::as_str)
         .collect();
     let bytes: usize = batch.iter().map(|t| t.len()).sum();
-    let mut rates = Vec::new();
-    for _ in 0..3 {
-        let started = Instant::now();
-        let decisions = pipeline.triage_batch(&batch, false);
-        assert_eq!(decisions.len(), batch.len());
-        rates.push(batch.len() as f64 / started.elapsed().as_secs_f64());
+    let mut default_pipeline = None;
+    for (what, params) in [
+        ("char n-grams", &params),
+        ("chars + jieba words", &with_words),
+    ] {
+        let mut train_seconds = Vec::new();
+        let mut trained = None;
+        for _ in 0..3 {
+            let started = Instant::now();
+            trained = Some(train(&examples, params).expect("training"));
+            train_seconds.push(started.elapsed().as_secs_f64());
+        }
+        let pipeline = trained.expect("trained").pipeline;
+        println!(
+            "{what}: training on {} rows: median {:.2} s of {:?}",
+            examples.len(),
+            median(train_seconds.clone()),
+            train_seconds
+                .iter()
+                .map(|s| format!("{s:.2}"))
+                .collect::<Vec<_>>()
+        );
+        let mut rates = Vec::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let decisions = pipeline.triage_batch(&batch, false);
+            assert_eq!(decisions.len(), batch.len());
+            rates.push(batch.len() as f64 / started.elapsed().as_secs_f64());
+        }
+        let rate = median(rates);
+        println!(
+            "{what}: classification in process ({} threads): {:.0} docs/s, {:.1} MB/s ({} docs, mean {:.0} chars)",
+            rayon::current_num_threads(),
+            rate,
+            rate * bytes as f64 / batch.len() as f64 / 1e6,
+            batch.len(),
+            batch.iter().map(|t| t.chars().count()).sum::<usize>() as f64 / batch.len() as f64
+        );
+        default_pipeline.get_or_insert(pipeline);
     }
-    let rate = median(rates);
-    println!(
-        "classification in process ({} threads): {:.0} docs/s, {:.1} MB/s ({} docs, mean {:.0} chars)",
-        rayon::current_num_threads(),
-        rate,
-        rate * bytes as f64 / batch.len() as f64 / 1e6,
-        batch.len(),
-        batch.iter().map(|t| t.chars().count()).sum::<usize>() as f64 / batch.len() as f64
-    );
+    let pipeline = default_pipeline.expect("the default configuration ran");
 
     let model = std::env::temp_dir().join(format!("teddy-bench-{}.model", std::process::id()));
     model_file::save(&pipeline, &model).expect("save");
