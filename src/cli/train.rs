@@ -2,7 +2,7 @@
 
 use super::input::read_examples;
 use crate::classify::ClassWeighting;
-use crate::pipeline::{TrainParams, model_file, train};
+use crate::pipeline::{FeatureSelection, TrainParams, model_file, train};
 use crate::registry::{Decision, NewVersion, RegistryWriter};
 use crate::route::RoutingTable;
 use clap::Args;
@@ -33,6 +33,10 @@ pub struct TrainingOptions {
     /// Char n-gram lengths, `MIN-MAX` (`0-0` turns char features off).
     #[arg(long, default_value = "1-3")]
     pub char_ngrams: String,
+    /// How the vocabulary is cut to --max-features terms: the terms a first model weighs most, or the most
+    /// frequent.
+    #[arg(long, value_enum, default_value = "weight")]
+    pub select: FeatureSelection,
     /// Minimum number of documents a term must occur in.
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
@@ -68,6 +72,7 @@ impl TrainingOptions {
             params.svm.class_weighting = ClassWeighting::Uniform;
         }
         params.tfidf.min_df = self.min_df;
+        params.feature_selection = self.select;
         params.tfidf.max_features = (self.max_features > 0).then_some(self.max_features);
         params.tfidf.word_ngram_max = self.word_ngrams;
         let (low, high) = self

@@ -166,6 +166,23 @@ impl TfidfFeaturizer {
         }
     }
 
+    /// The same featuriser restricted to the given features (indices into this one), which keep their IDF and
+    /// their order; `max_features` becomes the number kept.
+    pub fn retain(&self, features: &[u32]) -> Self {
+        let mut kept = features.to_vec();
+        kept.sort_unstable();
+        kept.dedup();
+        TfidfFeaturizer {
+            params: TfidfParams {
+                max_features: Some(kept.len()),
+                ..self.params.clone()
+            },
+            term_hashes: kept.iter().map(|&f| self.term_hashes[f as usize]).collect(),
+            idf: kept.iter().map(|&f| self.idf[f as usize]).collect(),
+            index: OnceLock::new(),
+        }
+    }
+
     pub fn params(&self) -> &TfidfParams {
         &self.params
     }
@@ -173,6 +190,11 @@ impl TfidfFeaturizer {
     fn index(&self) -> &FeatureTable {
         self.index
             .get_or_init(|| FeatureTable::new(&self.term_hashes, &self.idf))
+    }
+
+    /// The term hash of a feature.
+    pub fn term_hash(&self, feature: u32) -> u64 {
+        self.term_hashes[feature as usize]
     }
 
     /// Feature index of a term hash, if the term is in the vocabulary.

@@ -11,7 +11,9 @@ mod train;
 
 pub use card::{ModelCard, today};
 pub use explain::Reason;
-pub use train::{Example, TrainParams, TrainedPipeline, data_fingerprint, fit_analyzed, train};
+pub use train::{
+    Example, FeatureSelection, TrainParams, TrainedPipeline, data_fingerprint, fit_analyzed, train,
+};
 
 use crate::calibrate::{Calibrator, TemperatureScaling};
 use crate::classify::{Classifier, LinearModel};

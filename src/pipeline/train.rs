@@ -12,7 +12,7 @@
 
 use super::{ModelCard, Pipeline, analyze_with, today};
 use crate::calibrate::{Calibrator, TemperatureScaling};
-use crate::classify::{Classifier, LinearSvmParams};
+use crate::classify::{Classifier, LinearModel, LinearSvmParams};
 use crate::error::TriageError;
 use crate::featurize::{
     AnalyzedText, Featurizer, SparseVector, TfidfFeaturizer, TfidfParams, fingerprint,
@@ -49,6 +49,8 @@ pub struct TrainParams {
     pub secondary_threshold: f32,
     /// Seed of every shuffle (default 42).
     pub seed: u64,
+    /// How the vocabulary is cut to `tfidf.max_features` terms.
+    pub feature_selection: FeatureSelection,
     /// jieba user dictionary (default: the shipped domain dictionary).
     #[serde(skip)]
     pub user_dictionary: String,
@@ -66,6 +68,7 @@ impl Default for TrainParams {
             label_precision: BTreeMap::new(),
             secondary_threshold: crate::review::DEFAULT_SECONDARY_THRESHOLD,
             seed: 42,
+            feature_selection: FeatureSelection::ClassifierWeight,
             user_dictionary: DOMAIN_DICTIONARY.to_string(),
             routing: RoutingTable::shipped(),
         }
@@ -157,6 +160,53 @@ pub fn data_fingerprint(examples: &[Example]) -> u64 {
     fingerprint(&bytes)
 }
 
+/// Epochs of the model that ranks terms for selection by weight. On Teddy, 1, 2, 3 and 10 epochs select
+/// equally well (5-fold macro-F1 0.9020–0.9025) and 10 triple the training time.
+const SELECTION_EPOCHS: usize = 2;
+
+/// How the vocabulary is cut down to `max_features` terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureSelection {
+    /// The terms in the most training documents.
+    Frequency,
+    /// The terms a linear model trained on every term weighs most (largest weight for any label). On Teddy,
+    /// 50,000 terms chosen so give 5-fold macro-F1 0.902 where the 50,000 most frequent give 0.898.
+    #[value(name = "weight")]
+    ClassifierWeight,
+}
+
+/// The `keep` features with the largest weight for any label, in ascending order.
+fn heaviest_features(model: &LinearModel, keep: usize) -> Vec<u32> {
+    let n_labels = model.labels().len();
+    let mut ranked: Vec<(f32, u32)> = (0..model.n_features())
+        .map(|f| {
+            let weight = (0..n_labels)
+                .map(|label| model.weight(f, label).abs())
+                .fold(0.0f32, f32::max);
+            (weight, f as u32)
+        })
+        .collect();
+    ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut kept: Vec<u32> = ranked.into_iter().take(keep).map(|(_, f)| f).collect();
+    kept.sort_unstable();
+    kept
+}
+
+/// A row restricted to the `kept` features (ascending), renumbered by their position there and L2-normalised
+/// again: the row [`TfidfFeaturizer::retain`]`(kept)` would give.
+fn project(row: &SparseVector, kept: &[u32]) -> SparseVector {
+    let mut projected = SparseVector::default();
+    for (feature, value) in row.iter() {
+        if let Ok(position) = kept.binary_search(&(feature as u32)) {
+            projected.indices.push(position as u32);
+            projected.values.push(value);
+        }
+    }
+    projected.l2_normalize();
+    projected
+}
+
 /// Trains on texts already normalised and segmented with `normalizer` and `segmenter`.
 pub fn fit_analyzed(
     normalizer: &NormalizerSequence,
@@ -180,34 +230,82 @@ pub fn fit_analyzed(
         .iter()
         .map(|l| label_set.binary_search(l).expect("label in set"))
         .collect();
-    let featurizer = TfidfFeaturizer::fit(params.tfidf.clone(), analyzed)?;
-    let rows: Vec<SparseVector> = analyzed
-        .par_iter()
-        .map(|t| featurizer.transform(t))
-        .collect();
-    let n_features = featurizer.n_features();
+    // With selection by weight, every term (in at least `min_df` documents) is a candidate, and which ones
+    // are kept is decided from labels: so it is decided again inside each calibration fold, from that fold's
+    // training rows only, or the out-of-fold scores behind calibration and review thresholds would be
+    // optimistic.
+    let selection = match (params.feature_selection, params.tfidf.max_features) {
+        (FeatureSelection::ClassifierWeight, Some(keep)) => Some(keep),
+        _ => None,
+    };
+    let candidates = match selection {
+        Some(_) => TfidfParams {
+            max_features: None,
+            ..params.tfidf.clone()
+        },
+        None => params.tfidf.clone(),
+    };
+    let wide = TfidfFeaturizer::fit(candidates, analyzed)?;
+    let wide_rows: Vec<SparseVector> = analyzed.par_iter().map(|t| wide.transform(t)).collect();
+    let select = |rows: &[usize]| -> Result<Option<Vec<u32>>, TriageError> {
+        match selection {
+            Some(keep) if wide.n_features() > keep => {
+                // Only the ranking of weights matters here, which settles long before the solver converges.
+                let ranking = LinearSvmParams {
+                    max_epochs: SELECTION_EPOCHS,
+                    ..params.svm.clone()
+                };
+                let model = ranking.fit(
+                    &rows
+                        .iter()
+                        .map(|&i| wide_rows[i].clone())
+                        .collect::<Vec<_>>(),
+                    &rows.iter().map(|&i| targets[i]).collect::<Vec<_>>(),
+                    label_set.clone(),
+                    wide.n_features(),
+                )?;
+                Ok(Some(heaviest_features(&model, keep)))
+            }
+            _ => Ok(None),
+        }
+    };
 
     let folds = stratified_folds(labels, params.calibration_folds, params.seed);
-    let mut held_out_scores: Vec<Vec<f32>> = vec![Vec::new(); rows.len()];
+    let mut held_out_scores: Vec<Vec<f32>> = vec![Vec::new(); wide_rows.len()];
     for fold in 0..params.calibration_folds {
         let (fit_rows, score_rows): (Vec<usize>, Vec<usize>) =
-            (0..rows.len()).partition(|&i| folds[i] != fold);
+            (0..wide_rows.len()).partition(|&i| folds[i] != fold);
         if score_rows.is_empty() {
             continue;
         }
+        let kept = select(&fit_rows)?;
+        let row = |i: usize| match &kept {
+            Some(kept) => project(&wide_rows[i], kept),
+            None => wide_rows[i].clone(),
+        };
         let fold_model = params.svm.fit(
-            &fit_rows
-                .iter()
-                .map(|&i| rows[i].clone())
-                .collect::<Vec<_>>(),
+            &fit_rows.iter().map(|&i| row(i)).collect::<Vec<_>>(),
             &fit_rows.iter().map(|&i| targets[i]).collect::<Vec<_>>(),
             label_set.clone(),
-            n_features,
+            kept.as_ref().map_or(wide.n_features(), Vec::len),
         )?;
         for &i in &score_rows {
-            held_out_scores[i] = fold_model.scores(&rows[i]);
+            held_out_scores[i] = fold_model.scores(&row(i));
         }
     }
+    let all_rows: Vec<usize> = (0..wide_rows.len()).collect();
+    let (featurizer, rows) = match select(&all_rows)? {
+        Some(kept) => {
+            let featurizer = wide.retain(&kept);
+            let rows: Vec<SparseVector> = analyzed
+                .par_iter()
+                .map(|t| featurizer.transform(t))
+                .collect();
+            (featurizer, rows)
+        }
+        None => (wide, wide_rows),
+    };
+    let n_features = featurizer.n_features();
     let calibrator = TemperatureScaling::fit(&held_out_scores, &targets);
     let held_out_predictions: Vec<(usize, f32, bool)> = held_out_scores
         .iter()
@@ -271,4 +369,125 @@ pub fn fit_analyzed(
         },
         held_out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::featurize::{TermKind, term_hash};
+
+    fn examples() -> Vec<Example> {
+        let mut reader = csv::Reader::from_path(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/complaints.csv"),
+        )
+        .unwrap();
+        reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| ["tax", "power_cost", "financing"].contains(&&r[2]))
+            .step_by(3)
+            .map(|r| Example {
+                text: r[1].to_string(),
+                label: r[2].to_string(),
+            })
+            .collect()
+    }
+
+    fn params(keep: usize, selection: FeatureSelection) -> TrainParams {
+        let mut params = TrainParams {
+            calibration_folds: 3,
+            feature_selection: selection,
+            ..TrainParams::default()
+        };
+        params.tfidf.max_features = Some(keep);
+        params
+    }
+
+    #[test]
+    fn selection_by_weight_keeps_the_terms_a_full_model_weighs_most() {
+        let examples = examples();
+        let everything = train(&examples, &params(usize::MAX, FeatureSelection::Frequency))
+            .unwrap()
+            .pipeline;
+        let keep = everything.featurizer.n_features() / 10;
+        let by_weight = train(&examples, &params(keep, FeatureSelection::ClassifierWeight))
+            .unwrap()
+            .pipeline;
+        let by_frequency = train(&examples, &params(keep, FeatureSelection::Frequency))
+            .unwrap()
+            .pipeline;
+        assert_eq!(by_weight.featurizer.n_features(), keep);
+        assert_eq!(by_frequency.featurizer.n_features(), keep);
+        // How much the model trained on every term weighs the terms a featuriser kept.
+        let total_weight = |kept: &TfidfFeaturizer| -> f32 {
+            (0..kept.n_features() as u32)
+                .map(|i| {
+                    let feature =
+                        everything.featurizer.feature_of(kept.term_hash(i)).unwrap() as usize;
+                    (0..3)
+                        .map(|label| everything.classifier.weight(feature, label).abs())
+                        .fold(0.0f32, f32::max)
+                })
+                .sum()
+        };
+        let (weight_kept, frequency_kept) = (
+            total_weight(&by_weight.featurizer),
+            total_weight(&by_frequency.featurizer),
+        );
+        assert!(
+            weight_kept > 1.2 * frequency_kept,
+            "{weight_kept} vs {frequency_kept}"
+        );
+        assert!(
+            by_weight
+                .featurizer
+                .feature_of(term_hash(TermKind::Char, "税"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_projected_row_is_the_row_of_the_retained_featurizer() {
+        let examples = examples();
+        let normalizer = NormalizerSequence::complaint_preset();
+        let segmenter = SegmenterKind::Unsegmented;
+        let analyzed: Vec<AnalyzedText> = examples
+            .iter()
+            .map(|e| analyze_with(&normalizer, &segmenter, &e.text))
+            .collect();
+        let wide = TfidfFeaturizer::fit(TfidfParams::default(), &analyzed).unwrap();
+        let kept: Vec<u32> = (0..wide.n_features() as u32).step_by(7).collect();
+        let narrow = wide.retain(&kept);
+        for text in analyzed.iter().take(20) {
+            let projected = project(&wide.transform(text), &kept);
+            let direct = narrow.transform(text);
+            let as_map = |v: &SparseVector| -> std::collections::BTreeMap<u32, f32> {
+                v.indices
+                    .iter()
+                    .copied()
+                    .zip(v.values.iter().copied())
+                    .collect()
+            };
+            let (projected, direct) = (as_map(&projected), as_map(&direct));
+            assert_eq!(
+                projected.keys().collect::<Vec<_>>(),
+                direct.keys().collect::<Vec<_>>()
+            );
+            for (feature, value) in &direct {
+                assert!((projected[feature] - value).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    fn heaviest_features_ranks_by_the_largest_weight_for_any_label() {
+        let weights = ndarray::array![[0.1f32, -0.2], [0.0, 0.05], [-0.9, 0.3], [0.4, 0.4]];
+        let model = LinearModel::new(
+            vec!["a".into(), "b".into()],
+            weights,
+            ndarray::array![0.0f32, 0.0],
+        );
+        assert_eq!(heaviest_features(&model, 2), vec![2, 3]);
+        assert_eq!(heaviest_features(&model, 3), vec![0, 2, 3]);
+    }
 }
