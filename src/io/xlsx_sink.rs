@@ -22,8 +22,13 @@ pub struct XlsxSink {
 
 impl XlsxSink {
     pub fn new(destination: Destination, header: &[&'static str]) -> Result<Self, TriageError> {
+        let mut workbook = Workbook::new();
+        // The sheet is zipped when the file is saved, after every row is triaged, so it adds to the wall time.
+        // Measured on 100,000 decisions: level 3 instead of the default 6 saves ~0.7 s for an 11% larger file
+        // (level 1: 71% larger).
+        workbook.set_zip_compression_level(3);
         let mut sink = XlsxSink {
-            workbook: Workbook::new(),
+            workbook,
             destination,
             header: header.to_vec(),
             bold: Format::new().set_bold(),
