@@ -69,10 +69,27 @@ impl Destination {
                     .map_err(|e| TriageError::io(&self.path, e))?;
                 file.persist(&self.path)
                     .map_err(|e| TriageError::io(&self.path, e.error))?;
-                Ok(())
+                sync_folder_of(&self.path).map_err(|e| TriageError::io(&self.path, e))
             }
         }
     }
+}
+
+/// Syncs the folder holding `path`, so that a file just renamed into it is still there after a power cut (the
+/// rename is an entry in the folder, which the file's own sync does not cover). Folders cannot be opened for
+/// syncing on Windows, where this does nothing.
+pub fn sync_folder_of(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        std::fs::File::open(folder)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// The I/O error inside a CSV writer's error, so that callers can see its kind (a closed pipe, a full disk).

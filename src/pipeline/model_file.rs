@@ -100,7 +100,8 @@ pub fn save(pipeline: &Pipeline, path: &Path) -> Result<(), TriageError> {
     write_atomically(path, &to_bytes(pipeline)?)
 }
 
-/// Writes `bytes` to `path` through a synced temporary file in the same folder and a rename.
+/// Writes `bytes` to `path` through a synced temporary file in the same folder and a rename, then syncs the
+/// folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TriageError> {
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -116,7 +117,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TriageError> {
         let mut file = std::fs::File::create(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&temporary, path)
+        std::fs::rename(&temporary, path)?;
+        crate::io::destination::sync_folder_of(path)
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&temporary);
