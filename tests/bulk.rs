@@ -477,3 +477,56 @@ proptest! {
         prop_assert_eq!(good, expected);
     }
 }
+
+#[test]
+fn a_slow_pipe_gets_each_decision_before_its_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args([
+            "classify",
+            "--input",
+            "-",
+            "--input-format",
+            "jsonl",
+            "--format",
+            "jsonl",
+            "--encoding",
+            "utf-8",
+            "--quiet",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    // Read decisions on a thread, so a tool that holds rows back fails the test instead of hanging it.
+    let (lines_out, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while output.read_line(&mut line).unwrap_or(0) > 0 {
+            let _ = lines_out.send(std::mem::take(&mut line));
+        }
+    });
+    let wait = std::time::Duration::from_secs(30);
+    for (id, text) in [
+        ("a", "基本电费从18元/千度涨到28元/千度"),
+        ("b", "银行贷款期限只有三个月，要过桥资金"),
+    ] {
+        writeln!(input, r#"{{"id":"{id}","text":"{text}"}}"#).unwrap();
+        input.flush().unwrap();
+        // The pipe stays open: the decision must come anyway.
+        let line = lines
+            .recv_timeout(wait)
+            .expect("a decision while the input is still open");
+        let decision: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(decision["id"], id);
+    }
+    drop(input);
+    assert!(child.wait().unwrap().success());
+    assert!(
+        lines.recv_timeout(wait).is_err(),
+        "nothing after the two decisions"
+    );
+}

@@ -26,8 +26,8 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::time::Instant;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
 
 /// A chunk ends at this many rows …
 const CHUNK_ROWS: usize = 4096;
@@ -35,6 +35,11 @@ const CHUNK_ROWS: usize = 4096;
 const CHUNK_TEXT_BYTES: usize = 16 << 20;
 /// Chunks waiting between two stages.
 const CHUNKS_IN_FLIGHT: usize = 2;
+/// How long a partly filled chunk waits for more rows before it is triaged anyway.
+const CHUNK_WAIT: Duration = Duration::from_millis(50);
+
+/// One row as read: readable, or why not.
+type RowRead = Result<Row, RowError>;
 /// Unreadable rows reported one by one on stderr when there is no rejects file; the rest are counted.
 const ERRORS_SHOWN: u64 = 20;
 
@@ -215,34 +220,66 @@ fn run_stages(
     })
 }
 
+/// Cuts the input into chunks on a thread of its own, so that a chunk goes out when it is full or when no row
+/// has come for [`CHUNK_WAIT`]: a file is read in full chunks, a slow pipe is triaged as its rows arrive.
 fn read_chunks(reader: &mut TableReader, chunks: &SyncSender<Result<Chunk, TriageError>>) {
-    loop {
-        let mut rows = Vec::with_capacity(CHUNK_ROWS);
-        let mut text_bytes = 0;
-        while rows.len() < CHUNK_ROWS && text_bytes < CHUNK_TEXT_BYTES {
-            match reader.next_row() {
-                Ok(Some(row)) => {
-                    text_bytes += row.as_ref().map_or(0, |r| r.text.len());
-                    rows.push(row);
+    std::thread::scope(|scope| {
+        let (rows_out, rows) =
+            sync_channel::<Result<Option<(RowRead, u64)>, TriageError>>(CHUNK_ROWS);
+        scope.spawn(move || {
+            loop {
+                let next = reader
+                    .next_row()
+                    .map(|row| row.map(|row| (row, reader.progress().0)));
+                let last = !matches!(next, Ok(Some(_)));
+                if rows_out.send(next).is_err() || last {
+                    return;
                 }
-                Ok(None) => break,
-                Err(error) => {
+            }
+        });
+        let mut pending: Vec<RowRead> = Vec::with_capacity(CHUNK_ROWS);
+        let mut text_bytes = 0;
+        let mut read_so_far = 0;
+        let send = |pending: &mut Vec<RowRead>, text_bytes: &mut usize, read_so_far: u64| {
+            *text_bytes = 0;
+            let rows = std::mem::replace(pending, Vec::with_capacity(CHUNK_ROWS));
+            chunks.send(Ok(Chunk { rows, read_so_far })).is_ok()
+        };
+        loop {
+            let received = if pending.is_empty() {
+                rows.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                rows.recv_timeout(CHUNK_WAIT)
+            };
+            match received {
+                Ok(Ok(Some((row, progress)))) => {
+                    text_bytes += row.as_ref().map_or(0, |r| r.text.len());
+                    pending.push(row);
+                    read_so_far = progress;
+                    if (pending.len() >= CHUNK_ROWS || text_bytes >= CHUNK_TEXT_BYTES)
+                        && !send(&mut pending, &mut text_bytes, read_so_far)
+                    {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if !send(&mut pending, &mut text_bytes, read_so_far) {
+                        return;
+                    }
+                }
+                Ok(Ok(None)) | Err(RecvTimeoutError::Disconnected) => {
+                    if !pending.is_empty() {
+                        send(&mut pending, &mut text_bytes, read_so_far);
+                    }
+                    return;
+                }
+                Ok(Err(error)) => {
                     let _ = chunks.send(Err(error));
                     return;
                 }
             }
         }
-        if rows.is_empty() {
-            return;
-        }
-        let chunk = Chunk {
-            rows,
-            read_so_far: reader.progress().0,
-        };
-        if chunks.send(Ok(chunk)).is_err() {
-            return;
-        }
-    }
+    })
 }
 
 /// The writing stage: the outputs and what has been written to them.
@@ -271,6 +308,8 @@ impl Writer {
                     Err(error) => self.write_unreadable(&error)?,
                 }
             }
+            // Rows of a slow pipe come out as soon as their chunk is triaged.
+            self.sink.flush()?;
             self.progress.set_position(chunk.read_so_far);
             self.progress
                 .set_message(format!("{} rows", self.tally.rows));

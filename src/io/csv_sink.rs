@@ -49,6 +49,12 @@ impl DecisionSink for CsvSink {
         self.write(fields)
     }
 
+    fn flush(&mut self) -> Result<(), TriageError> {
+        self.writer
+            .flush()
+            .map_err(|e| self.writer.get_ref().error(e))
+    }
+
     fn finish(self: Box<Self>) -> Result<(), TriageError> {
         (*self).commit()
     }

@@ -51,6 +51,12 @@ impl DecisionSink for JsonlSink {
             .map_err(|e| self.writer.get_ref().error(e))
     }
 
+    fn flush(&mut self) -> Result<(), TriageError> {
+        self.writer
+            .flush()
+            .map_err(|e| self.writer.get_ref().error(e))
+    }
+
     fn finish(self: Box<Self>) -> Result<(), TriageError> {
         let destination = self.writer.into_inner().map_err(|e| {
             let error = std::io::Error::new(e.error().kind(), e.error().to_string());

@@ -17,6 +17,9 @@ pub trait DecisionSink: Send {
     /// Writes one row, its fields in header order.
     fn write_row(&mut self, fields: &[String]) -> Result<(), TriageError>;
 
+    /// Passes what is buffered on, so that at the other end of a pipe every row written so far can be read.
+    fn flush(&mut self) -> Result<(), TriageError>;
+
     /// Writes what is buffered and puts a file in place; a sink dropped without it leaves no file.
     fn finish(self: Box<Self>) -> Result<(), TriageError>;
 }

@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// How much of the input encoding detection looks at.
 pub const SAMPLE_BYTES: usize = 256 * 1024;
 
+/// The longest byte-order mark (UTF-8's).
+const BOM_BYTES: usize = 3;
+
 /// A text input ready for a parser.
 pub struct TextInput {
     pub reader: Box<dyn Read + Send>,
@@ -84,12 +87,18 @@ impl TextInput {
             inner: source,
             count: consumed.clone(),
         };
-        let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+        // A given encoding needs only enough bytes to see a byte-order mark; reading no further before the
+        // first row matters on a slow pipe.
+        let sample_bytes = match choice {
+            EncodingChoice::Detect => SAMPLE_BYTES,
+            EncodingChoice::Given(_) => BOM_BYTES,
+        };
+        let mut sample = Vec::with_capacity(sample_bytes);
         (&mut source)
-            .take(SAMPLE_BYTES as u64)
+            .take(sample_bytes as u64)
             .read_to_end(&mut sample)
             .map_err(|e| TriageError::io(path, e))?;
-        let complete = sample.len() < SAMPLE_BYTES;
+        let complete = sample.len() < sample_bytes;
         let (encoding, bom_length, detected) = match choice {
             EncodingChoice::Detect => {
                 let (encoding, bom_length) = detect(&sample, complete);

@@ -90,6 +90,11 @@ impl DecisionSink for XlsxSink {
         self.write(fields).map_err(|e| self.error(e))
     }
 
+    /// A workbook is readable only once it is complete: nothing to pass on before.
+    fn flush(&mut self) -> Result<(), TriageError> {
+        Ok(())
+    }
+
     fn finish(mut self: Box<Self>) -> Result<(), TriageError> {
         self.workbook
             .save_to_writer(&mut self.destination)
