@@ -307,6 +307,11 @@ pub fn fit_analyzed(
                 .collect();
             (featurizer, rows)
         }
+        // Nothing to cut; under selection the candidates' cap is not the vocabulary's, which `retain` records.
+        None if selection.is_some() => {
+            let all: Vec<u32> = (0..wide.n_features() as u32).collect();
+            (wide.retain(&all), wide_rows)
+        }
         None => (wide, wide_rows),
     };
     let n_features = featurizer.n_features();
