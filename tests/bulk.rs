@@ -11,6 +11,17 @@ use proptest::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// `triage classify` reading JSONL from standard input and writing JSONL to standard output.
+const JSONL_PIPE: &[&str] = &[
+    "classify",
+    "--input",
+    "-",
+    "--input-format",
+    "jsonl",
+    "--format",
+    "jsonl",
+];
+
 fn sample_rows() -> Vec<(String, String)> {
     let mut reader = csv::Reader::from_path(repo().join("corpora/sample.csv")).unwrap();
     reader
@@ -89,19 +100,7 @@ fn jsonl_in_and_out_through_a_pipe() {
         .iter()
         .map(|(id, text)| serde_json::json!({"id": id, "text": text}).to_string() + "\n")
         .collect();
-    let output = triage_with_stdin(
-        &[
-            "classify",
-            "--input",
-            "-",
-            "--input-format",
-            "jsonl",
-            "--format",
-            "jsonl",
-            "--quiet",
-        ],
-        lines.as_bytes(),
-    );
+    let output = triage_with_stdin(&[JSONL_PIPE, &["--quiet"]].concat(), lines.as_bytes());
     assert!(output.status.success(), "{}", stderr(&output));
     let objects: Vec<serde_json::Value> = stdout(&output)
         .lines()
@@ -268,18 +267,7 @@ fn empty_and_header_only_inputs_give_a_header_only_output() {
             stderr(&output)
         );
     }
-    let output = triage_with_stdin(
-        &[
-            "classify",
-            "--input",
-            "-",
-            "--input-format",
-            "jsonl",
-            "--format",
-            "jsonl",
-        ],
-        b"\n\n",
-    );
+    let output = triage_with_stdin(JSONL_PIPE, b"\n\n");
     assert!(output.status.success());
     assert!(stdout(&output).is_empty());
 }
@@ -483,18 +471,8 @@ fn a_slow_pipe_gets_each_decision_before_its_input_ends() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
-        .args([
-            "classify",
-            "--input",
-            "-",
-            "--input-format",
-            "jsonl",
-            "--format",
-            "jsonl",
-            "--encoding",
-            "utf-8",
-            "--quiet",
-        ])
+        .args(JSONL_PIPE)
+        .args(["--encoding", "utf-8", "--quiet"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

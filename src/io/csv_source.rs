@@ -222,6 +222,17 @@ mod tests {
         )
     }
 
+    /// Owned bytes as an input whose encoding is detected.
+    fn detected_input(bytes: Vec<u8>, path: &Path) -> TextInput {
+        TextInput::from_reader(
+            Box::new(std::io::Cursor::new(bytes)),
+            path,
+            EncodingChoice::Detect,
+            None,
+        )
+        .unwrap()
+    }
+
     fn rows(bytes: &'static [u8], label: bool) -> Vec<Result<Row, RowError>> {
         let mut source = source(bytes, label).unwrap();
         std::iter::from_fn(|| source.next_row().unwrap()).collect()
@@ -275,13 +286,7 @@ mod tests {
         let path = Path::new("in.csv");
         let mut bytes = b"id,text\n1,ok\n2,\"".to_vec();
         bytes.extend(std::iter::repeat_n(b'x', 5000));
-        let input = TextInput::from_reader(
-            Box::new(std::io::Cursor::new(bytes)),
-            path,
-            EncodingChoice::Detect,
-            None,
-        )
-        .unwrap();
+        let input = detected_input(bytes, path);
         let columns = Columns {
             text: "text".into(),
             id: None,
@@ -306,13 +311,7 @@ mod tests {
         bytes.extend_from_slice(b"2,\x81\n");
         bytes.extend_from_slice(&encoding_rs::GBK.encode("3,银行抽贷\n").0);
         let path = Path::new("in.csv");
-        let input = TextInput::from_reader(
-            Box::new(std::io::Cursor::new(bytes)),
-            path,
-            EncodingChoice::Detect,
-            None,
-        )
-        .unwrap();
+        let input = detected_input(bytes, path);
         assert_eq!(input.encoding, encoding_rs::GB18030);
         let columns = Columns {
             text: "text".into(),
@@ -340,13 +339,7 @@ mod tests {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
         let path = Path::new("in.txt");
-        let input = TextInput::from_reader(
-            Box::new(std::io::Cursor::new(bytes)),
-            path,
-            EncodingChoice::Detect,
-            None,
-        )
-        .unwrap();
+        let input = detected_input(bytes, path);
         let columns = Columns {
             text: "text".into(),
             id: Some("id".into()),
