@@ -15,6 +15,7 @@
 //!
 //! [`pipeline::Pipeline`] holds all of them as one serialisable value, saved by [`pipeline::model_file`].
 
+pub mod batch;
 pub mod calibrate;
 pub mod classify;
 pub mod cli;
