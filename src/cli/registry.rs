@@ -109,6 +109,26 @@ fn print_version(out: &mut dyn Write, v: &VersionRecord) -> std::io::Result<()> 
         card.data_fingerprint,
         v.model_fingerprint
     )?;
+    if let Some(p) = &card.promise {
+        writeln!(
+            out,
+            "  promise: precision ≥ {:.2} (lower bound at {:.0}%); held-out: {:.1}% routed at {:.4} ({:.4}–{:.4}){}",
+            p.target,
+            100.0 * p.level,
+            100.0 * p.auto_routed_share,
+            p.precision,
+            p.interval.0,
+            p.interval.1,
+            if p.unsupported_labels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; too few cases, all to review: {}",
+                    p.unsupported_labels.join(", ")
+                )
+            }
+        )?;
+    }
     if let Some(c) = &v.comparison {
         writeln!(
             out,

@@ -49,6 +49,10 @@ pub struct TrainingOptions {
     /// Precision the automatically routed cases must reach; the rest go to review.
     #[arg(long, default_value_t = 0.95)]
     pub target_precision: f64,
+    /// One-sided confidence with which each category's held-out precision must reach its target (a Wilson
+    /// lower bound, not the point estimate): higher routes less but keeps the promise on small data.
+    #[arg(long, default_value_t = crate::review::DEFAULT_PRECISION_CONFIDENCE)]
+    pub precision_confidence: f64,
     /// A runner-up category at least this probable is reported as `secondary_label` (联办/协办).
     #[arg(long, default_value_t = crate::review::DEFAULT_SECONDARY_THRESHOLD)]
     pub secondary_threshold: f32,
@@ -89,6 +93,7 @@ impl TrainingOptions {
         params.tfidf.char_ngram_max = high;
         params.calibration_folds = self.calibration_folds;
         params.target_precision = self.target_precision;
+        params.precision_confidence = self.precision_confidence;
         params.secondary_threshold = self.secondary_threshold;
         if let Some(path) = &self.precision_file {
             params.label_precision = read_precision_file(path)?;

@@ -349,6 +349,7 @@ impl RegistryWriter {
                 out_of_fold_macro_f1: card
                     .held_out()
                     .and_then(|h| h.get("macro_f1").and_then(|f| f.as_f64())),
+                promise: layout::PromiseSummary::from_card(card),
             },
             comparison: new.comparison,
         });
