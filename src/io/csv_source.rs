@@ -428,6 +428,10 @@ impl RecordSource for CsvSource {
     fn blank_lines(&self) -> u64 {
         self.blank_lines
     }
+
+    fn is_empty_input(&self) -> bool {
+        self.columns.is_none()
+    }
 }
 
 #[cfg(test)]

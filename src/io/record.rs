@@ -73,6 +73,11 @@ pub trait RecordSource: Send {
     fn blank_lines(&self) -> u64 {
         0
     }
+
+    /// The input held nothing: no header and no rows (a 0-byte file, or only blank lines).
+    fn is_empty_input(&self) -> bool {
+        false
+    }
 }
 
 /// Where the wanted columns are in a header row.
