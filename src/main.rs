@@ -21,7 +21,8 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // A closed pipe (`triage classify … | head`) is not an error.
-            let closed_pipe = |kind: Option<std::io::ErrorKind>| kind == Some(std::io::ErrorKind::BrokenPipe);
+            let closed_pipe =
+                |kind: Option<std::io::ErrorKind>| kind == Some(std::io::ErrorKind::BrokenPipe);
             if error.chain().any(|e| {
                 closed_pipe(e.downcast_ref::<std::io::Error>().map(|e| e.kind()))
                     || closed_pipe(

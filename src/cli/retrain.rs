@@ -24,7 +24,8 @@ pub struct RetrainArgs {
     /// The model registry folder (see `triage train --registry`).
     #[arg(long)]
     pub registry: PathBuf,
-    /// CSV file of closed cases: the text and the label of who finally handled each (`-` for standard input).
+    /// Table of closed cases (CSV, TSV, JSONL or XLSX): the text and the label of who finally handled each (`-`
+    /// for standard input).
     #[arg(long)]
     pub closed: PathBuf,
     /// Largest allowed fall of macro-F1 on the held-out closed cases.

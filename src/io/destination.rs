@@ -43,7 +43,10 @@ impl Destination {
         if !folder.is_dir() {
             let message = match folder.exists() {
                 true => format!("cannot write here: {} is not a folder", folder.display()),
-                false => format!("cannot write here: the folder {} does not exist", folder.display()),
+                false => format!(
+                    "cannot write here: the folder {} does not exist",
+                    folder.display()
+                ),
             };
             return Err(TriageError::BadInput {
                 path: path.to_path_buf(),

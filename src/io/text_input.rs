@@ -169,7 +169,10 @@ pub fn binary_kind(sample: &[u8]) -> Option<String> {
         (b"SQLite format 3\0", "an SQLite database"),
     ];
     let start = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
-    if let Some((_, what)) = SIGNATURES.iter().find(|(magic, _)| start.starts_with(magic)) {
+    if let Some((_, what)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| start.starts_with(magic))
+    {
         // "MZ" starts some text too: a program also holds NUL bytes.
         if !what.contains("Windows") || start.contains(&0) {
             return Some(format!("the file is {what}"));
@@ -186,7 +189,11 @@ mod tests {
     fn binary_files_are_named_and_text_is_not() {
         assert!(binary_kind(b"PK\x03\x04\x14\x00").unwrap().contains("XLSX"));
         assert!(binary_kind(b"\x7fELF\x02\x01").unwrap().contains("ELF"));
-        assert!(binary_kind(b"id,text\n1,a\x00b").unwrap().contains("byte 11"));
+        assert!(
+            binary_kind(b"id,text\n1,a\x00b")
+                .unwrap()
+                .contains("byte 11")
+        );
         assert_eq!(binary_kind("id,text\n1,电费 MZ\n".as_bytes()), None);
         assert_eq!(binary_kind(b"MZ,text\n"), None);
         assert_eq!(binary_kind(b""), None);
