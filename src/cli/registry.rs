@@ -98,7 +98,11 @@ fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(index)?;
         if let Some(versions) = value["versions"].as_array_mut() {
             for (entry, record) in versions.iter_mut().zip(&index.versions) {
-                entry["model_card"] = registry.card(record.number)?;
+                // A pruned version's card went with its files; the index keeps its summary.
+                entry["model_card"] = match record.pruned_at {
+                    Some(_) => serde_json::Value::Null,
+                    None => registry.card(record.number)?,
+                };
             }
         }
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
