@@ -124,7 +124,7 @@ pub struct NewCases {
 pub fn is_held_out(key: &str, held_out_folds: usize) -> bool {
     let hash = fingerprint(key.as_bytes());
     // Fold the high bits in: FNV's low bits alone follow the last bytes closely.
-    (hash ^ (hash >> 29)) % held_out_folds.max(2) as u64 == 0
+    (hash ^ (hash >> 29)).is_multiple_of(held_out_folds.max(2) as u64)
 }
 
 /// Chooses the closed cases not yet learned and splits them: 1 in `held_out_folds` held out by
