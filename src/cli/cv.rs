@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct CvArgs {
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
     /// Number of folds.

@@ -14,7 +14,7 @@ pub struct EvaluateArgs {
     /// Model file or model registry folder (default: the shipped model).
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
     #[arg(long, default_value = "text")]

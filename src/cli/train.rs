@@ -40,7 +40,8 @@ pub struct TrainingOptions {
     /// Minimum number of documents a term must occur in.
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
-    /// Keep at most this many terms (the most frequent by document frequency); 0 keeps all.
+    /// Keep at most this many terms, chosen as --select says (by default the terms a first model weighs most);
+    /// 0 keeps all.
     #[arg(long, default_value_t = 50_000)]
     pub max_features: usize,
     /// Folds for the out-of-fold scores behind calibration and review thresholds.
@@ -146,10 +147,10 @@ fn read_precision_file(path: &Path) -> anyhow::Result<BTreeMap<String, f64>> {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
-    /// Where to write the model file.
+    /// Where to write the model file; its card goes beside it (`x.model` → `x.card.json`).
     #[arg(long, required_unless_present = "registry")]
     pub output: Option<PathBuf>,
     /// Model registry folder to add the model to as a new, active version (created when missing).

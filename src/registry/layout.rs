@@ -178,13 +178,17 @@ pub struct VersionRecord {
     pub card: CardSummary,
     /// Set for retrained versions.
     pub comparison: Option<ComparisonSummary>,
+    /// When the files of this refused version were deleted (`registry prune`, or after a refusal beyond the
+    /// last few); the record stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_at: Option<String>,
 }
 
 /// One change of the active version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
     pub at: String,
-    /// `train`, `promote`, `refuse` or `rollback`.
+    /// `train`, `activate`, `refuse`, `rollback` or `prune`.
     pub action: String,
     pub version: u32,
     /// The active version after the event.
@@ -335,6 +339,7 @@ mod tests {
                 promise: None,
             },
             comparison: None,
+            pruned_at: None,
         }
     }
 
