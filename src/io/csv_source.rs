@@ -130,12 +130,22 @@ impl CsvSource {
             }
             None => None,
         };
+        // The other columns go to the output as they are, so they must be readable too.
+        let mut fields = Vec::with_capacity(columns.n_columns);
+        for (index, name) in columns.names.iter().enumerate() {
+            fields.push(if index == columns.text {
+                text.clone()
+            } else {
+                field(index, name).map_err(fail)?
+            });
+        }
         Ok(Row {
             number,
             line,
             id,
             text,
             label,
+            fields,
         })
     }
 }
@@ -199,6 +209,10 @@ impl RecordSource for CsvSource {
 
     fn progress(&self) -> (u64, Option<u64>) {
         (self.consumed.get(), self.total)
+    }
+
+    fn columns(&self) -> &[String] {
+        self.columns.as_ref().map_or(&[], |c| &c.names)
     }
 }
 
