@@ -13,7 +13,8 @@
 
 use crate::error::TriageError;
 use crate::io::{
-    DecisionSink, RejectsFile, Row, RowError, TableReader, decision_fields, unreadable_fields,
+    DecisionSink, OutputLayout, RejectsFile, Row, RowError, TableReader, decision_fields,
+    decision_header, unreadable_fields,
 };
 use crate::pipeline::{Pipeline, Triage};
 use crate::review::ReviewReason;
@@ -54,9 +55,9 @@ impl BatchProgress for NoProgress {
     fn unreadable(&mut self, _: &str) {}
 }
 
-/// Triages every row `reader` yields with `pipeline` and writes the decisions to `sink` (and rows without a
-/// decision to `rejects`, when given). Returns the tally; the sink and rejects file are finished (put in place)
-/// only when every row was written.
+/// Triages every row `reader` yields with `pipeline` and writes the decisions alone (the lean form) to `sink`
+/// (and rows without a decision to `rejects`, when given). Returns the tally; the sink and rejects file are
+/// finished (put in place) only when every row was written.
 pub fn triage_table(
     reader: TableReader,
     pipeline: &Pipeline,
@@ -65,9 +66,25 @@ pub fn triage_table(
     rejects: Option<RejectsFile>,
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
+    let layout = OutputLayout::decisions_only(&decision_header(explain));
+    triage_table_as(reader, pipeline, explain, &layout, sink, rejects, progress)
+}
+
+/// As [`triage_table`], each output row laid out by `layout` (e.g. the input's columns, then the decision's);
+/// `sink` must have been opened for the same layout.
+pub fn triage_table_as(
+    reader: TableReader,
+    pipeline: &Pipeline,
+    explain: bool,
+    layout: &OutputLayout,
+    sink: Box<dyn DecisionSink>,
+    rejects: Option<RejectsFile>,
+    progress: Box<dyn BatchProgress>,
+) -> Result<Tally, TriageError> {
     let input = reader.path().to_path_buf();
     let empty_input = reader.is_empty_input();
     let writer = Writer {
+        layout: layout.clone(),
         sink,
         rejects,
         explain,
@@ -217,6 +234,7 @@ fn read_chunks(reader: &mut TableReader, chunks: &SyncSender<Result<Chunk, Triag
 
 /// The writing stage: the outputs and what has been written to them.
 struct Writer {
+    layout: OutputLayout,
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     explain: bool,
@@ -236,7 +254,7 @@ impl Writer {
                         let decision = decisions
                             .next()
                             .expect("triage_batch yields one decision per text");
-                        self.write_decision(&row, &decision)?;
+                        self.write_decision(row, &decision)?;
                     }
                     Err(error) => self.write_unreadable(&error)?,
                 }
@@ -249,7 +267,7 @@ impl Writer {
         Ok(())
     }
 
-    fn write_decision(&mut self, row: &Row, decision: &Triage) -> Result<(), TriageError> {
+    fn write_decision(&mut self, row: Row, decision: &Triage) -> Result<(), TriageError> {
         self.tally.rows += 1;
         if let Some(rejects) = &mut self.rejects
             && decision.review_reason == Some(ReviewReason::EmptyText)
@@ -270,8 +288,8 @@ impl Writer {
             counts.routed += 1;
             self.tally.routed += 1;
         }
-        self.sink
-            .write_row(&decision_fields(&row.id, decision, self.explain))
+        let fields = decision_fields(&row.id, decision, self.explain);
+        self.sink.write_row(&self.layout.row(&row.fields, fields))
     }
 
     fn write_unreadable(&mut self, error: &RowError) -> Result<(), TriageError> {
@@ -289,8 +307,9 @@ impl Writer {
                 error.message
             ));
         }
+        let fields = unreadable_fields(&error.id, &error.message, self.explain);
         self.sink
-            .write_row(&unreadable_fields(&error.id, &error.message, self.explain))
+            .write_row(&self.layout.unreadable_row(&error.id, fields))
     }
 }
 

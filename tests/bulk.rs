@@ -55,7 +55,13 @@ fn decisions(csv_text: &str) -> Vec<(String, String, String)> {
 }
 
 fn reference_decisions() -> Vec<(String, String, String)> {
-    let output = triage(&["classify", "--input", "corpora/sample.csv", "--quiet"]);
+    let output = triage(&[
+        "classify",
+        "--input",
+        "corpora/sample.csv",
+        "--quiet",
+        "--decisions-only",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     decisions(&stdout(&output))
 }
@@ -158,6 +164,7 @@ fn xlsx_in_and_out() {
         "--output",
         path_str(&output),
         "--quiet",
+        "--decisions-only",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     let rows = read_sheet(&output);
@@ -359,7 +366,10 @@ fn a_closed_pipe_on_stdout_ends_quietly_with_success() {
         .unwrap()
         .read_exact(&mut first)
         .unwrap();
-    assert!(first.starts_with(b"id,label"));
+    assert!(
+        first.starts_with(b"id,text,label"),
+        "the input's columns, then the decision's"
+    );
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "triage",
-    version,
+    version = input::version_text(),
     about = "Classify enterprise complaints and route them to the responsible department"
 )]
 pub struct Cli {

@@ -304,12 +304,22 @@ impl CsvSource {
             }
             None => None,
         };
+        // The other columns go to the output as they are, so they must be readable too.
+        let mut fields = Vec::with_capacity(columns.n_columns);
+        for (index, name) in columns.names.iter().enumerate() {
+            fields.push(if index == columns.text {
+                text.clone()
+            } else {
+                field(index, name).map_err(fail)?
+            });
+        }
         Ok(Row {
             number,
             line,
             id,
             text,
             label,
+            fields,
         })
     }
 }
@@ -337,6 +347,8 @@ impl CsvSource {
                 id: self.number.to_string(),
                 text: String::new(),
                 label: None,
+                // A one-column table's only field is its text.
+                fields: vec![String::new()],
             }));
         }
         line_after
@@ -431,6 +443,10 @@ impl RecordSource for CsvSource {
 
     fn is_empty_input(&self) -> bool {
         self.columns.is_none()
+    }
+
+    fn columns(&self) -> &[String] {
+        self.columns.as_ref().map_or(&[], |c| &c.names)
     }
 }
 

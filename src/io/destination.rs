@@ -63,6 +63,11 @@ impl Destination {
         })
     }
 
+    /// The output's path (`<standard output>` for `-`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn is_stdout(&self) -> bool {
         matches!(self.target, Target::Stdout(_))
     }

@@ -5,6 +5,10 @@
 //! at the next line. A rejected line keeps its id whenever the id can still be read, even from broken JSON. A text that
 //! is JSON `null` is empty text; a number or boolean is taken as written. When the first object lacks the text
 //! column the input is refused at once, naming the keys it has, rather than rejecting every row.
+//!
+//! The input's columns ([`RecordSource::columns`]) are the keys of the first line's object, in alphabetical
+//! order (serde_json's map): a row's [`Row::fields`] are its values for those keys (empty when missing, JSON text
+//! for a nested value); keys that only later lines have are not among them.
 
 use super::encoding::FieldDecoder;
 use super::record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError, checked_label};
@@ -30,6 +34,8 @@ pub struct JsonlSource {
     max_row_bytes: u64,
     /// The first row, read early to check the columns.
     pending: Option<Result<Row, RowError>>,
+    /// The first object's keys.
+    names: Vec<String>,
     consumed: ByteCount,
     total: Option<u64>,
 }
@@ -63,6 +69,7 @@ impl JsonlSource {
             salvaged_id: None,
             max_row_bytes,
             pending: None,
+            names: Vec::new(),
             consumed: input.consumed,
             total: input.total,
         };
@@ -82,6 +89,16 @@ impl JsonlSource {
                     });
                 }
             }
+            // The first object's keys are the columns; its fields are taken again under them.
+            let first = match first {
+                Ok(_) => {
+                    if let Ok(Value::Object(object)) = source.object() {
+                        source.names = object.keys().cloned().collect();
+                    }
+                    source.parse()
+                }
+                rejected => rejected,
+            };
             source.pending = Some(source.account(first));
         }
         Ok(source)
@@ -155,7 +172,8 @@ impl JsonlSource {
         })
     }
 
-    fn parse(&self) -> Result<Row, Rejected> {
+    /// The current line as JSON.
+    fn object(&self) -> Result<Value, Rejected> {
         let plain = |message: String| Rejected {
             message,
             keys: None,
@@ -164,10 +182,17 @@ impl JsonlSource {
             .decoder
             .decode(&self.line)
             .map_err(|why| plain(format!("bad encoding: the line is {why}")))?;
-        let object: Object = match serde_json::from_str(&text) {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => return Err(plain("not a JSON object".into())),
-            Err(e) => return Err(plain(format!("not valid JSON: {e}"))),
+        serde_json::from_str(&text).map_err(|e| plain(format!("not valid JSON: {e}")))
+    }
+
+    fn parse(&self) -> Result<Row, Rejected> {
+        let plain = |message: String| Rejected {
+            message,
+            keys: None,
+        };
+        let object: Object = match self.object()? {
+            Value::Object(object) => object,
+            _ => return Err(plain("not a JSON object".into())),
         };
         let keyed = |message: String| Rejected {
             message,
@@ -193,12 +218,22 @@ impl JsonlSource {
             Some(name) => Some(checked_label(name, &field(name)?).map_err(plain)?),
             None => None,
         };
+        let fields = self
+            .names
+            .iter()
+            .map(|name| match object.get(name) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
         Ok(Row {
             number: self.number,
             line: self.line_number,
             id,
             text,
             label,
+            fields,
         })
     }
 
@@ -256,6 +291,10 @@ impl RecordSource for JsonlSource {
 
     fn is_empty_input(&self) -> bool {
         self.number == 0 && self.pending.is_none()
+    }
+
+    fn columns(&self) -> &[String] {
+        &self.names
     }
 }
 

@@ -96,6 +96,11 @@ impl TableReader {
         &self.path
     }
 
+    /// The input's column names, in order: what each row's [`Row::fields`] holds.
+    pub fn columns(&self) -> &[String] {
+        self.source.columns()
+    }
+
     /// The encoding found by detection when it is not UTF-8.
     pub fn detected_encoding(&self) -> Option<&'static str> {
         self.detected_encoding
