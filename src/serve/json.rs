@@ -37,6 +37,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.inner();
         let message = inner.to_string();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::BadRequest {
+                field: None,
+                message: format!("malformed JSON: {message}"),
+            };
+        }
         // "missing field `text`" is reported at the object that lacks it: name the field itself.
         let missing = message
             .strip_prefix("missing field `")
@@ -44,12 +50,6 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = match (missing, path.as_str()) {
             (Some(name), ".") => name.to_string(),
             (Some(name), path) => format!("{path}.{name}"),
-            (None, ".") if inner.is_syntax() || inner.is_eof() => {
-                return ApiError::BadRequest {
-                    field: None,
-                    message: format!("malformed JSON: {message}"),
-                };
-            }
             (None, path) => path.to_string(),
         };
         ApiError::field(&field, message)
