@@ -25,6 +25,7 @@ pub fn default_pipeline() -> Pipeline {
 }
 
 /// How to start a test service.
+#[derive(Default)]
 pub struct AppOptions {
     /// `None`: a new SQLite file in the app's folder.
     pub store_url: Option<String>,
@@ -35,16 +36,6 @@ pub struct AppOptions {
     pub limits: Limits,
 }
 
-impl Default for AppOptions {
-    fn default() -> Self {
-        AppOptions {
-            store_url: None,
-            model: None,
-            tokens: Vec::new(),
-            limits: Limits::default(),
-        }
-    }
-}
 
 /// A running service.
 pub struct TestApp {
