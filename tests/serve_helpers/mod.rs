@@ -36,7 +36,6 @@ pub struct AppOptions {
     pub limits: Limits,
 }
 
-
 /// A running service.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
