@@ -28,6 +28,11 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces an element's children, skipping null, undefined and false as h() does. */
+function put(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function escapeHtml(text) {
   return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -154,8 +159,8 @@ async function start() {
 }
 
 function drawLogin(message) {
-  document.getElementById("nav").replaceChildren();
-  document.getElementById("who").replaceChildren();
+  put(document.getElementById("nav"));
+  put(document.getElementById("who"));
   const input = h("input", { id: "login-token", type: "password", autocomplete: "off", required: true, size: 40 });
   const form = h("form", { class: "panel login", id: "login-form", onsubmit: async (e) => {
     e.preventDefault();
@@ -168,7 +173,7 @@ function drawLogin(message) {
   h("div", { class: "field" }, h("label", { for: "login-token" }, "访问令牌"), input),
   message ? h("p", { class: "err", role: "alert" }, message) : null,
   h("button", { class: "primary", type: "submit" }, "登录"));
-  document.getElementById("main").replaceChildren(form);
+  put(document.getElementById("main"), form);
   input.focus();
 }
 
@@ -181,19 +186,19 @@ function logout() {
 
 function drawChrome() {
   const nav = document.getElementById("nav");
-  nav.replaceChildren(...allowedViews().map((v) => h("a", { href: "#" + v.id, id: "nav-" + v.id }, v.name)));
+  put(nav, ...allowedViews().map((v) => h("a", { href: "#" + v.id, id: "nav-" + v.id }, v.name)));
   const roleNames = { admin: "管理员", dispatcher: "分诊员", reader: "只读" };
   const kind = roleKind(desk.me.role);
   const shown = kind === "department" ? "承办部门：" + departmentName(desk.me.department_id) : roleNames[kind] || kind;
   const who = document.getElementById("who");
-  who.replaceChildren(h("span", { id: "who-name" }, desk.me.name + "（" + shown + "）"));
+  put(who, h("span", { id: "who-name" }, desk.me.name + "（" + shown + "）"));
   if (desk.token) who.append(h("button", { type: "button", id: "logout", onclick: logout }, "退出"));
 }
 
 function route() {
   const views = allowedViews();
   if (!views.length) {
-    document.getElementById("main").replaceChildren(h("p", {}, "此令牌没有可用的视图。"));
+    put(document.getElementById("main"), h("p", {}, "此令牌没有可用的视图。"));
     return;
   }
   const wanted = location.hash.slice(1);
@@ -205,9 +210,9 @@ function route() {
     else link.removeAttribute("aria-current");
   }
   const main = document.getElementById("main");
-  main.replaceChildren(h("p", { class: "muted" }, "正在加载……"));
+  put(main, h("p", { class: "muted" }, "正在加载……"));
   view.draw(main).catch((error) => {
-    main.replaceChildren(h("p", { class: "err", role: "alert" }, "出错了：" + error.message));
+    put(main, h("p", { class: "err", role: "alert" }, "出错了：" + error.message));
   });
 }
 
@@ -231,11 +236,12 @@ const DECISION_HEADERS = ["编号", "诉求内容（标黄为判断依据）", "
 
 function reviewReasonName(reason) {
   const names = {
-    "low confidence": "把握不足",
+    "confidence below": "把握不足",
     "empty text": "内容为空",
-    "no known terms": "没有可识别的词",
-    "unfamiliar text": "与以往诉求都不相似",
+    "no word the model knows": "没有可识别的词",
+    "unlike any complaint": "与以往诉求都不相似",
     "not a complaint": "疑似非诉求",
+    "unreadable row": "该行无法读取",
   };
   for (const [key, name] of Object.entries(names)) if (reason.startsWith(key)) return name;
   return reason;
@@ -255,7 +261,7 @@ async function drawIntake(main) {
       });
       const c = answer.cases[0];
       const d = Object.assign({}, c.decision, { id: c.id, text: c.text });
-      oneResult.replaceChildren(table(DECISION_HEADERS, [decisionRow(d)]),
+      put(oneResult, table(DECISION_HEADERS, [decisionRow(d)]),
         h("p", { class: "small" }, "已登记为 ", h("b", {}, c.id), d.review ? "，已进入待复核。" : "，可在待复核中勾选“含未交办的自动分派案件”后交办。"));
       text.value = "";
       toast("已登记 " + c.id);
@@ -280,13 +286,13 @@ async function drawIntake(main) {
     if (!file.files.length) return toast("请先选择文件", true);
     const chosen = file.files[0];
     const query = new URLSearchParams({ name: chosen.name, text_column: textColumn.value.trim() || "text", id_column: idColumn.value.trim() || "id" });
-    status.replaceChildren(h("p", {}, "正在上传 " + chosen.name + " ……"));
-    results.replaceChildren();
+    put(status, h("p", {}, "正在上传 " + chosen.name + " ……"));
+    put(results);
     try {
       const job = await api("POST", "/api/v1/desk/batches?" + query, chosen, true);
       await followBatch(job.job, status, results);
     } catch (error) {
-      status.replaceChildren(h("p", { class: "err", role: "alert" }, "导入失败：" + error.message));
+      put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + error.message));
     }
   } },
   h("h2", {}, "批量导入"),
@@ -297,7 +303,7 @@ async function drawIntake(main) {
     h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列名"), idColumn),
     h("button", { class: "primary", type: "submit", id: "batch-upload" }, "上传并分诊")),
   status);
-  main.replaceChildren(h("div", { class: "cols" }, one, batch), results);
+  put(main, h("div", { class: "cols" }, one, batch), results);
   if (desk.lastBatch) await followBatch(desk.lastBatch, status, results);
 }
 
@@ -306,18 +312,18 @@ async function followBatch(jobId, status, results) {
   desk.lastBatch = jobId;
   const bar = h("progress", { id: "batch-progress", max: 100, value: 0, "aria-label": "导入进度" });
   const line = h("p", { id: "batch-line" }, "排队中……");
-  status.replaceChildren(bar, line);
+  put(status, bar, line);
   for (;;) {
     const job = await api("GET", "/api/v1/desk/batches/" + jobId);
     if (job.bytes_total) bar.value = Math.min(100, (100 * job.bytes_read) / job.bytes_total);
     line.textContent = `${job.name}：已处理 ${job.rows} 行` + (job.bytes_total ? `（已读 ${Math.round(bar.value)}%）` : "");
     if (job.state === "failed") {
-      status.replaceChildren(h("p", { class: "err", role: "alert" }, "导入失败：" + job.error));
+      put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + job.error));
       return;
     }
     if (job.state === "done") {
       bar.value = 100;
-      status.replaceChildren(bar, h("p", { id: "batch-done", class: "ok" }, `${job.name}：完成，共 ${job.summary.rows} 行。`));
+      put(status, bar, h("p", { id: "batch-done", class: "ok" }, `${job.name}：完成，共 ${job.summary.rows} 行。`));
       drawBatchResults(job, results);
       return;
     }
@@ -350,7 +356,7 @@ function drawBatchResults(job, results) {
     ? h("div", {}, h("h3", {}, "无法读取的行（未登记）"), h("ul", { id: "batch-rejects" }, job.rejects.map((r) => h("li", {}, `第 ${r.row} 行：${r.message}`))))
     : null;
   const rows = h("div", { id: "batch-rows" });
-  results.replaceChildren(
+  put(results,
     h("div", { class: "cols-wide" },
       h("div", { class: "panel" }, h("h2", {}, "本批结果"), figures,
         h("div", { class: "row" }, download, h("div", { class: "field" }, h("label", { for: "routed-deadline" }, "办理期限"), deadline), assign),
@@ -368,7 +374,7 @@ async function drawBatchRows(jobId, box, page) {
     h("button", { type: "button", disabled: page <= 1, onclick: () => drawBatchRows(jobId, box, page - 1) }, "上一页"),
     h("span", {}, `第 ${page} / ${pages} 页，共 ${answer.total} 行`),
     h("button", { type: "button", disabled: page >= pages, onclick: () => drawBatchRows(jobId, box, page + 1) }, "下一页"));
-  box.replaceChildren(pager, table(DECISION_HEADERS, answer.rows.map(decisionRow)));
+  put(box, pager, table(DECISION_HEADERS, answer.rows.map(decisionRow)));
 }
 
 async function downloadSheet(job) {
@@ -398,7 +404,7 @@ async function drawReview(main) {
     h("span", { class: "muted" }, "退单的在前，其余按把握从低到高排列"),
     h("span", {}, withRouted, h("label", { for: "review-all", style: "font-weight:normal" }, " 含未交办的自动分派案件")));
   if (!queue.cases.length) {
-    main.replaceChildren(head, h("p", { class: "panel", id: "review-empty" }, "没有待复核的诉求。"));
+    put(main, head, h("p", { class: "panel", id: "review-empty" }, "没有待复核的诉求。"));
     return;
   }
   const card = h("div", { class: "panel", id: "review-card" });
@@ -413,7 +419,7 @@ async function drawReview(main) {
     h("td", {}, h("button", { type: "button", onclick: () => open(i) }, c.id)),
     h("td", {}, c.state === "returned" ? h("span", { class: "tag returned" }, "退单") : percent(c.decision.confidence)),
     h("td", {}, (c.text || "").slice(0, 40)))));
-  main.replaceChildren(head, h("div", { class: "cols-wide" }, card,
+  put(main, head, h("div", { class: "cols-wide" }, card,
     h("div", { class: "panel" }, h("h2", {}, "队列"), h("div", { class: "scroll" },
       h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "编号"), h("th", {}, "把握"), h("th", {}, "内容"))), list)))));
   open(0);
@@ -439,20 +445,20 @@ function drawReviewCard(card, state, done) {
     chosen = label;
     for (const b of choiceButtons) b.setAttribute("aria-pressed", b.dataset.label === label ? "true" : "false");
     const cat = category(label);
-    picked.replaceChildren("交办给：", h("b", {}, cat.department || "（无）"), "（类别：" + cat.name + "）",
+    put(picked, "交办给：", h("b", {}, cat.department || "（无）"), "（类别：" + cat.name + "）",
       d.label && label !== d.label ? h("span", { class: "tag review" }, "改正了模型建议") : null);
   };
   const search = h("input", { id: "review-search", type: "search", placeholder: "输入类别或部门名称", autocomplete: "off" });
   const found = h("ul", { class: "search-results", id: "review-search-results" });
   search.addEventListener("input", () => {
     const q = search.value.trim();
-    found.replaceChildren();
+    put(found);
     if (!q) return;
     for (const cat of desk.catalog.categories.filter((x) => x.label !== "not_complaint" && (x.name.includes(q) || x.department.includes(q) || x.label.includes(q))).slice(0, 12)) {
       found.append(h("li", {}, h("button", { type: "button", "data-label": cat.label, onclick: () => {
         choose(cat.label);
         search.value = "";
-        found.replaceChildren();
+        put(found);
         confirmButton.focus();
       } }, cat.name, " → ", cat.department)));
     }
@@ -491,7 +497,7 @@ function drawReviewCard(card, state, done) {
       toast(error.message, true);
     }
   } }, "不是诉求（N）");
-  card.replaceChildren(
+  put(card,
     h("h2", {}, "诉求 ", h("span", { id: "review-id" }, c.id),
       c.state === "returned" ? h("span", { class: "tag returned" }, "退单 " + c.returns + " 次") : null),
     h("p", { class: "small muted" }, "收到：", day(c.received_at), c.enterprise ? "　企业：" + c.enterprise : "",
@@ -500,11 +506,11 @@ function drawReviewCard(card, state, done) {
     h("div", { class: "case-text", id: "review-text" }, highlighted(c.text || "", d.reasons)),
     h("h3", {}, "选择承办部门"),
     h("div", { class: "choices", role: "group", "aria-label": "建议与备选" }, choiceButtons),
-    h("div", { class: "field" }, h("label", { for: "review-search" }, "搜索其他类别或部门（/）"), search, found),
     picked,
     h("div", { class: "row" },
       h("div", { class: "field" }, h("label", { for: "review-deadline" }, "办理期限"), deadline),
       confirmButton, notComplaint),
+    h("div", { class: "field search" }, h("label", { for: "review-search" }, "搜索其他类别或部门（/）"), search, found),
     h("p", { class: "keys" }, "快捷键：", h("kbd", {}, "1"), h("kbd", {}, "2"), h("kbd", {}, "3"), " 选择，", h("kbd", {}, "Enter"), " 交办，",
       h("kbd", {}, "/"), " 搜索，", h("kbd", {}, "N"), " 不是诉求"));
   if (chosen) choose(chosen);
@@ -562,7 +568,7 @@ async function drawBoard(main) {
         h("td", {}, day(c.returned_at)), h("td", { class: "text" }, c.text))))
     : h("p", { class: "muted" }, "没有等待重新交办的退单。");
   const canDispatch = ["admin", "dispatcher"].includes(roleKind(desk.me.role));
-  main.replaceChildren(
+  put(main,
     h("div", { class: "panel" }, h("h2", {}, "各部门办理情况"), h("p", { class: "small muted" }, `截至 ${board.now.slice(0, 16).replace("T", " ")}，共 ${board.cases} 件`),
       h("div", { id: "board-departments" }, departments)),
     h("div", { class: "cols" },
@@ -586,15 +592,15 @@ async function drawDepartment(main) {
     header.append(h("div", { class: "field" }, h("label", { for: "department-select" }, "查看部门"), select));
   }
   if (!department) {
-    main.replaceChildren(header, h("p", { class: "muted" }, "请选择一个部门。"));
+    put(main, header, h("p", { class: "muted" }, "请选择一个部门。"));
     return;
   }
   const list = await api("GET", `/api/v1/cases?state=assigned&department_id=${encodeURIComponent(department)}&per_page=500`);
   header.append(h("span", { class: "muted", id: "department-count" }, `${departmentName(department)}：${list.total} 件`));
   const cases = list.cases.slice().sort((a, b) => (a.deadline || "").localeCompare(b.deadline || ""));
   const rows = cases.map((c) => {
-    const resolution = h("textarea", { id: "resolution-" + c.id, rows: 2, "aria-label": c.id + " 办理结果" });
-    const reason = h("input", { id: "return-reason-" + c.id, type: "text", size: 24, "aria-label": c.id + " 退单理由" });
+    const resolution = h("textarea", { id: "resolution-" + c.id, rows: 2, cols: 28 });
+    const reason = h("input", { id: "return-reason-" + c.id, type: "text", size: 16 });
     const act = async (kind) => {
       try {
         if (kind === "close") {
@@ -614,13 +620,13 @@ async function drawDepartment(main) {
     return h("tr", { "data-id": c.id, class: c.overdue ? "late" : "" },
       h("td", {}, c.id, c.overdue ? h("div", {}, h("span", { class: "tag late" }, "已超期")) : null),
       h("td", { class: "text" }, h("div", {}, c.text), h("div", { class: "small muted" }, "类别：", c.category_name || "—")),
-      h("td", {}, day(c.deadline)),
-      h("td", {}, h("label", { for: "resolution-" + c.id, class: "small" }, "办理结果"), resolution,
+      h("td", { class: "num" }, day(c.deadline)),
+      h("td", { class: "act" }, h("label", { for: "resolution-" + c.id, class: "small" }, "办理结果"), resolution,
         h("button", { type: "button", class: "primary", id: "close-" + c.id, onclick: () => act("close") }, "销号")),
-      h("td", {}, h("label", { for: "return-reason-" + c.id, class: "small" }, "退单理由"), h("br"), reason, " ",
+      h("td", { class: "act" }, h("label", { for: "return-reason-" + c.id, class: "small" }, "退单理由"), reason,
         h("button", { type: "button", class: "danger", id: "return-" + c.id, onclick: () => act("return") }, "退单")));
   });
-  main.replaceChildren(header, h("div", { class: "panel" },
+  put(main, header, h("div", { class: "panel" },
     rows.length ? table(["编号", "诉求内容", "期限", "销号", "不属本部门"], rows) : h("p", { id: "department-empty" }, "没有在办的诉求。")));
 }
 
@@ -659,7 +665,7 @@ async function drawModel(main) {
       retrain.disabled = true;
       try {
         const job = await api("POST", "/api/v1/desk/model/retrain", {});
-        retrainBox.replaceChildren(h("p", {}, "正在用已销号案件训练候选模型……"));
+        put(retrainBox, h("p", {}, "正在用已销号案件训练候选模型……"));
         for (;;) {
           await new Promise((r) => setTimeout(r, 400));
           const state = await api("GET", "/api/v1/desk/model/retrain/" + job.job);
@@ -669,7 +675,7 @@ async function drawModel(main) {
           break;
         }
       } catch (error) {
-        retrainBox.replaceChildren(h("p", { class: "err", role: "alert" }, "重新训练失败：" + error.message));
+        put(retrainBox, h("p", { class: "err", role: "alert" }, "重新训练失败：" + error.message));
       }
       retrain.disabled = false;
     } }, "用已销号案件重新训练");
@@ -689,13 +695,13 @@ async function drawModel(main) {
             }
           } }, "回退")) : null));
   }
-  main.replaceChildren(h("div", { class: "cols" }, card, side));
+  put(main, h("div", { class: "cols" }, card, side));
 }
 
 function drawComparison(box, report) {
   const c = report.comparison;
   if (!c) {
-    box.replaceChildren(h("p", { id: "retrain-nothing" }, `没有可学习的新销号案件（已销号 ${report.selection.closed} 件，其中 ${report.selection.already_learned} 件已学过）。`));
+    put(box, h("p", { id: "retrain-nothing" }, `没有可学习的新销号案件（已销号 ${report.selection.closed} 件，其中 ${report.selection.already_learned} 件已学过）。`));
     return;
   }
   const row = (name, a, b, fmt) => {
@@ -711,7 +717,7 @@ function drawComparison(box, report) {
     row("自动分派准确率", c.active.auto_routed_precision, c.candidate.auto_routed_precision, pct),
     ...c.categories.map((k) => row(category(k.label).name + " 召回率（" + k.support + " 件）", k.active_recall, k.candidate_recall, pct)),
   ];
-  box.replaceChildren(
+  put(box,
     h("p", {}, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较。`),
     h("table", { class: "side-by-side", id: "comparison" },
       h("thead", {}, h("tr", {}, h("th", {}, "指标"), h("th", {}, `在用（版本 ${report.active_version}）`), h("th", {}, `候选（版本 ${report.candidate_version}）`), h("th", {}, "变化"))),
