@@ -9,6 +9,7 @@
 //! [`decision_fields`]; files are put in place only when complete ([`destination`]). Rows that get no decision
 //! can go to a [`RejectsFile`]. Nothing here triages anything.
 
+pub mod case_sheet;
 mod csv_sink;
 pub mod csv_source;
 mod decision;
