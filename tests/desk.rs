@@ -196,10 +196,22 @@ impl Desk<'_> {
     async fn nav(&self) -> Vec<String> {
         let mut names = Vec::new();
         self.wait_for("#nav a").await;
-        for link in self.client().find_all(Locator::Css("#nav a")).await.unwrap() {
+        for link in self
+            .client()
+            .find_all(Locator::Css("#nav a"))
+            .await
+            .unwrap()
+        {
             names.push(link.text().await.unwrap());
         }
         names
+    }
+
+    /// Whether the page fits the window's width (no sideways scrolling).
+    async fn fits_width(&self) -> bool {
+        self.script("return document.documentElement.scrollWidth <= window.innerWidth")
+            .await
+            == json!(true)
     }
 
     /// Saves a screenshot when `DESK_SCREENSHOTS` names a folder.
@@ -373,11 +385,15 @@ async fn the_whole_loop_from_upload_to_retrain() {
     let routed: usize = desk.text("#fig-routed").await.parse().unwrap();
     let review: usize = desk.text("#fig-review").await.parse().unwrap();
     assert_eq!(routed + review, batch_rows);
-    assert!(review >= 3, "the batch should send at least three cases to review");
+    assert!(
+        review >= 3,
+        "the batch should send at least three cases to review"
+    );
     // Traditional input is shown as written, with the reasons marked in it.
     desk.wait_for("#batch-rows mark").await;
     let shown = desk.text("#batch-rows").await;
     assert!(shown.contains("廠房是租來的"), "{shown}");
+    assert!(desk.fits_width().await, "the intake view fits 1366 wide");
     desk.screenshot("intake").await;
 
     // The store holds every row as a new case with the model's suggestion.
@@ -388,7 +404,8 @@ async fn the_whole_loop_from_upload_to_retrain() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["state"] == "new" && c["source"].as_str().unwrap().starts_with("诉求批次.csv"))
+            .all(|c| c["state"] == "new"
+                && c["source"].as_str().unwrap().starts_with("诉求批次.csv"))
     );
 
     // The 交办单: a summary sheet, one per department, the review sheet.
@@ -407,7 +424,8 @@ async fn the_whole_loop_from_upload_to_retrain() {
         .unwrap();
     assert_eq!(sheet.status(), 200);
     let bytes = sheet.bytes().await.unwrap();
-    let book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let sheets = book.sheet_names();
     assert_eq!(sheets.first().map(String::as_str), Some("汇总"));
     assert_eq!(sheets.last().map(String::as_str), Some("待复核"));
@@ -422,7 +440,12 @@ async fn the_whole_loop_from_upload_to_retrain() {
         "return document.getElementById('assign-routed').disabled",
     )
     .await;
-    let (_, assigned) = get_as(&app, "dispatcher", "/api/v1/cases?state=assigned&per_page=500").await;
+    let (_, assigned) = get_as(
+        &app,
+        "dispatcher",
+        "/api/v1/cases?state=assigned&per_page=500",
+    )
+    .await;
     assert_eq!(assigned["total"], routed);
 
     // 待复核: two cases corrected, one by the keyboard and one through the search box, then "not a complaint".
@@ -443,7 +466,8 @@ async fn the_whole_loop_from_upload_to_retrain() {
     assert!(choices.len() >= 2, "the hardest case offers alternatives");
     desk.screenshot("review").await;
     let second_choice = choices[1].attr("data-label").await.unwrap().unwrap();
-    desk.set_value("#review-deadline", &date_from_today(5)).await;
+    desk.set_value("#review-deadline", &date_from_today(5))
+        .await;
     desk.click("#review-text").await;
     desk.press("2").await;
     desk.wait_until(
@@ -461,7 +485,10 @@ async fn the_whole_loop_from_upload_to_retrain() {
     assert_eq!(one["state"], "assigned");
     assert_eq!(one["label"], second_choice.as_str());
     assert_ne!(one["label"], suggested.as_str());
-    assert_eq!(one["deadline"].as_str().unwrap()[..10], date_from_today(5)[..]);
+    assert_eq!(
+        one["deadline"].as_str().unwrap()[..10],
+        date_from_today(5)[..]
+    );
     let history = one["history"].as_array().unwrap();
     let assign = history.iter().find(|e| e["kind"] == "assign").unwrap();
     assert!(
@@ -483,8 +510,10 @@ async fn the_whole_loop_from_upload_to_retrain() {
         ("tax", "税务")
     };
     desk.type_into("#review-search", target_search).await;
-    desk.wait_for(&format!("#review-search-results button[data-label={target_label}]"))
-        .await;
+    desk.wait_for(&format!(
+        "#review-search-results button[data-label={target_label}]"
+    ))
+    .await;
     desk.press(ENTER).await;
     desk.wait_until(
         "the search result to be chosen",
@@ -500,7 +529,14 @@ async fn the_whole_loop_from_upload_to_retrain() {
     let two = case(&app, &second).await;
     assert_eq!(two["state"], "assigned");
     assert_eq!(two["label"], target_label);
-    assert_eq!(two["department_id"], if target_label == "tax" { "tax_bureau" } else { "natural_resources" });
+    assert_eq!(
+        two["department_id"],
+        if target_label == "tax" {
+            "tax_bureau"
+        } else {
+            "natural_resources"
+        }
+    );
 
     let third = desk.text("#review-id").await;
     desk.click("#review-not-complaint").await;
@@ -529,23 +565,32 @@ async fn the_whole_loop_from_upload_to_retrain() {
         .into_iter()
         .max_by_key(|(_, ids)| ids.len())
         .unwrap();
-    assert!(overdue_ids.len() >= 2, "a department with two overdue cases");
+    assert!(
+        overdue_ids.len() >= 2,
+        "a department with two overdue cases"
+    );
     desk.login(&app.tokens[&format!("dept-{department}")]).await;
     assert_eq!(desk.nav().await, ["部门"]);
     desk.wait_for(&format!("tr[data-id='{}']", overdue_ids[0]))
         .await;
     desk.screenshot("department").await;
     let (closing, returning) = (&overdue_ids[0], &overdue_ids[1]);
-    desk.type_into(&format!("#resolution-{closing}"), "已上门核实，问题已解决，企业满意。")
-        .await;
+    desk.type_into(
+        &format!("#resolution-{closing}"),
+        "已上门核实，问题已解决，企业满意。",
+    )
+    .await;
     desk.click(&format!("#close-{closing}")).await;
     desk.wait_until(
         "the closed case to leave the list",
         &format!("return !document.querySelector(\"tr[data-id='{closing}']\")"),
     )
     .await;
-    desk.type_into(&format!("#return-reason-{returning}"), "不属本部门职责，应由属地街道处理")
-        .await;
+    desk.type_into(
+        &format!("#return-reason-{returning}"),
+        "不属本部门职责，应由属地街道处理",
+    )
+    .await;
     desk.click(&format!("#return-{returning}")).await;
     desk.wait_until(
         "the returned case to leave the list",
@@ -559,7 +604,12 @@ async fn the_whole_loop_from_upload_to_retrain() {
     assert_eq!(returned["state"], "returned");
     assert_eq!(returned["returns"], 1);
     // A department lists its own cases only.
-    let (_, own) = get_as(&app, &format!("dept-{department}"), "/api/v1/cases?per_page=500").await;
+    let (_, own) = get_as(
+        &app,
+        &format!("dept-{department}"),
+        "/api/v1/cases?per_page=500",
+    )
+    .await;
     assert!(
         own["cases"]
             .as_array()
@@ -573,14 +623,20 @@ async fn the_whole_loop_from_upload_to_retrain() {
     desk.login(&app.tokens["reader"]).await;
     assert_eq!(desk.nav().await, ["督办"]);
     desk.wait_for("#board-returned tr[data-id]").await;
-    let returned_row = desk.text(&format!("#board-returned tr[data-id='{returning}']")).await;
+    let returned_row = desk
+        .text(&format!("#board-returned tr[data-id='{returning}']"))
+        .await;
     assert!(returned_row.contains("不属本部门职责"), "{returned_row}");
     let overdue_rows = browser
         .client
         .find_all(Locator::Css("#board-overdue tr[data-id]"))
         .await
         .unwrap();
-    assert_eq!(overdue_rows.len(), routed - 2, "routed cases less the closed and the returned");
+    assert_eq!(
+        overdue_rows.len(),
+        routed - 2,
+        "routed cases less the closed and the returned"
+    );
     let (_, board) = get_as(&app, "reader", "/api/v1/desk/board").await;
     let days: Vec<i64> = board["overdue"]
         .as_array()
@@ -639,11 +695,20 @@ async fn the_whole_loop_from_upload_to_retrain() {
     desk.screenshot("model").await;
     let (_, model) = get_as(&app, "admin", "/api/v1/desk/model").await;
     let versions = model["registry"]["versions"].as_array().unwrap();
-    assert_eq!(versions.len(), 2, "the candidate is recorded in the registry");
+    assert_eq!(
+        versions.len(),
+        2,
+        "the candidate is recorded in the registry"
+    );
     let promoted = versions[1]["status"] == "active";
     assert_eq!(verdict.contains("已启用"), promoted, "{verdict}");
     assert_eq!(model["version"], if promoted { "2" } else { "1" });
-    assert!(versions[1]["origin"].as_str().unwrap().contains("case store"));
+    assert!(
+        versions[1]["origin"]
+            .as_str()
+            .unwrap()
+            .contains("case store")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -673,10 +738,25 @@ async fn each_role_sees_only_its_views_and_a_bad_token_is_refused() {
         assert_eq!(desk.nav().await, views, "{who}");
         // Asking for a view the role does not have shows its first view instead.
         desk.open("model").await;
-        assert!(desk.wait_for("#main h2, #main .panel").await.is_displayed().await.unwrap());
+        assert!(
+            desk.wait_for("#main h2, #main .panel")
+                .await
+                .is_displayed()
+                .await
+                .unwrap()
+        );
         assert_eq!(desk.nav().await, views, "{who}");
         desk.logout().await;
     }
+    // A 1920-wide screen: every view of the admin fits.
+    browser.client.set_window_size(1920, 1080).await.unwrap();
+    desk.login(&app.tokens["admin"]).await;
+    for view in ["intake", "review", "board", "department", "model"] {
+        desk.open(view).await;
+        desk.wait_for("#main .panel").await;
+        assert!(desk.fits_width().await, "{view} fits 1920 wide");
+    }
+
     // What the page hides, the service refuses.
     let (status, _) = get_as(&app, "dept-tax_bureau", "/api/v1/desk/review").await;
     assert_eq!(status, 403);

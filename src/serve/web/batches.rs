@@ -224,8 +224,7 @@ fn read_and_triage(
     let temporary = file.path().display().to_string();
     // Messages name the file the user chose, not the temporary copy.
     let named = |message: String| message.replace(&temporary, name);
-    let mut reader =
-        TableReader::open(file.path(), columns).map_err(|e| named(e.to_string()))?;
+    let mut reader = TableReader::open(file.path(), columns).map_err(|e| named(e.to_string()))?;
     if let Some(encoding) = reader.detected_encoding() {
         let _ = sender.blocking_send(Ok(Reading::Encoding(encoding.to_string())));
     }
@@ -400,10 +399,11 @@ pub async fn sheet(
     };
     let names = department_names(&state);
     let title = job.name.clone();
-    let bytes = tokio::task::spawn_blocking(move || dispatch_sheet::workbook(&title, &rows, &names))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
+    let bytes =
+        tokio::task::spawn_blocking(move || dispatch_sheet::workbook(&title, &rows, &names))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
     let stem = job
         .name
         .rsplit_once('.')

@@ -120,12 +120,7 @@ pub fn workbook(
         format!("交办单：{title}（{}）", time::format_local(time::now())),
         &bold,
     )?;
-    header(
-        summary,
-        2,
-        &[("承办部门", 30.0), ("交办件数", 10.0)],
-        &bold,
-    )?;
+    header(summary, 2, &[("承办部门", 30.0), ("交办件数", 10.0)], &bold)?;
     let mut line = 3;
     for (name, rows) in &departments {
         summary.write_string(line, 0, name)?;

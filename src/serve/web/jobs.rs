@@ -54,7 +54,9 @@ pub struct BatchJob {
 
 impl BatchJob {
     pub fn status(&self) -> MutexGuard<'_, BatchStatus> {
-        self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.status
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -73,7 +75,9 @@ pub struct RetrainJob {
 
 impl RetrainJob {
     pub fn status(&self) -> MutexGuard<'_, RetrainStatus> {
-        self.status.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.status
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

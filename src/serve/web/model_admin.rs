@@ -4,7 +4,9 @@
 
 use super::jobs::{JobState, Jobs, RetrainJob};
 use crate::pipeline::Example;
-use crate::registry::{Registry, RegistryWriter, RetrainReport, RetrainSettings, retrain as retrain_registry};
+use crate::registry::{
+    Registry, RegistryWriter, RetrainReport, RetrainSettings, retrain as retrain_registry,
+};
 use crate::serve::AppState;
 use crate::serve::auth::Caller;
 use crate::serve::error::ApiError;

@@ -592,7 +592,7 @@ async function drawDepartment(main) {
     header.append(h("div", { class: "field" }, h("label", { for: "department-select" }, "查看部门"), select));
   }
   if (!department) {
-    put(main, header, h("p", { class: "muted" }, "请选择一个部门。"));
+    put(main, header, h("p", { class: "panel muted" }, "请选择一个部门。"));
     return;
   }
   const list = await api("GET", `/api/v1/cases?state=assigned&department_id=${encodeURIComponent(department)}&per_page=500`);
