@@ -99,7 +99,20 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         };
+        // The window's frame takes some height even headless: size the window so that the page gets 1366×768.
         client.set_window_size(1366, 768).await.unwrap();
+        let inner = client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .unwrap();
+        let (width, height) = (
+            inner[0].as_u64().unwrap() as u32,
+            inner[1].as_u64().unwrap() as u32,
+        );
+        client
+            .set_window_size(1366 + 1366 - width.min(1366), 768 + 768 - height.min(768))
+            .await
+            .unwrap();
         Browser {
             client,
             driver,

@@ -660,6 +660,10 @@ async function drawModel(main) {
     const versions = table(["版本", "建立时间", "状态", "说明"], reg.versions.slice().reverse().map((v) =>
       h("tr", { "data-version": v.number }, h("td", {}, v.number), h("td", {}, v.created_at.slice(0, 16).replace("T", " ")),
         h("td", {}, statusNames[v.status] || v.status), h("td", { class: "small" }, v.reason))));
+    const actionNames = { train: "训练", promote: "启用", refuse: "未通过", rollback: "回退" };
+    const changes = table(["时间", "操作", "版本", "说明"], (reg.history || []).slice().reverse().map((e) =>
+      h("tr", {}, h("td", {}, e.at.slice(0, 16).replace("T", " ")), h("td", {}, actionNames[e.action] || e.action),
+        h("td", { class: "num" }, e.version), h("td", { class: "small" }, e.note))));
     const retrainBox = h("div", { id: "retrain-result", "aria-live": "polite" });
     const retrain = h("button", { type: "button", class: "primary", id: "retrain", onclick: async () => {
       retrain.disabled = true;
@@ -683,6 +687,7 @@ async function drawModel(main) {
       h("p", { class: "small muted" }, "候选模型在现有训练数据加上新销号案件上训练，并与在用模型在同一批留出的销号案件上比较；不比在用模型差才启用。"),
       retrain, retrainBox),
       h("div", { class: "panel" }, h("h2", {}, "版本库"), h("div", { class: "scroll", id: "model-versions" }, versions),
+        h("h3", {}, "变更记录"), h("div", { class: "scroll", id: "model-history" }, changes),
         rollbackTo.children.length ? h("div", { class: "row" }, h("div", { class: "field" }, h("label", { for: "rollback-to" }, "回退到"), rollbackTo),
           h("button", { type: "button", class: "danger", id: "rollback", onclick: async () => {
             if (!confirm(`确定启用版本 ${rollbackTo.value}？`)) return;
