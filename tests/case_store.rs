@@ -101,3 +101,49 @@ async fn ids_are_numbered_across_intakes_and_reopening_keeps_everything() {
     let closed = store.closed_cases(None).await.unwrap();
     assert!(closed.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_intakes_are_committed_together_and_a_taken_id_fails_only_its_own_intake() {
+    let (_dir, store) = store().await;
+    store
+        .intake("d", vec![new_case(Some("taken"))])
+        .await
+        .unwrap();
+    let mut intakes = Vec::new();
+    for i in 0..64 {
+        let store = store.clone();
+        intakes.push(tokio::spawn(async move {
+            let id = if i == 17 {
+                "taken".to_string()
+            } else {
+                format!("G{i}")
+            };
+            (
+                i,
+                store
+                    .intake("d", vec![new_case(Some(&id)), new_case(None)])
+                    .await,
+            )
+        }));
+    }
+    for intake in intakes {
+        let (i, result) = intake.await.unwrap();
+        match result {
+            Ok(cases) => {
+                assert_ne!(i, 17);
+                assert_eq!(cases[0].id, format!("G{i}"));
+                assert!(cases[1].id.starts_with('C'));
+            }
+            Err(StoreError::Conflict(message)) => {
+                assert_eq!(i, 17);
+                assert!(message.contains("'taken' already exists"), "{message}");
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let all = store.all(&CaseFilter::default(), 0).await.unwrap();
+    assert_eq!(all.len(), 1 + 63 * 2);
+    let mut seqs: Vec<i64> = all.iter().map(|c| c.seq).collect();
+    seqs.dedup();
+    assert_eq!(seqs.len(), all.len(), "every case its own number");
+}

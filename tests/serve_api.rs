@@ -521,9 +521,13 @@ async fn metrics_health_model_and_the_api_description() {
         "/healthz",
         "/readyz",
         "/metrics",
+        "/api/v1/model/rollback",
     ] {
         assert!(paths.contains_key(path), "{path} not described");
     }
+    // A fixed model cannot be rolled back.
+    let (status, error) = json(app.post("/api/v1/model/rollback", &json!({})).await).await;
+    assert_eq!(status, 409, "{error}");
 }
 
 #[test]

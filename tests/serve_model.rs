@@ -167,5 +167,22 @@ async fn promotions_and_rollbacks_are_followed_and_no_answer_mixes_models() {
         metrics.contains("triage_model_in_service{version=\"2\"} 1"),
         "{metrics}"
     );
+    // An admin rolls back through the API (once nobody else holds the registry); it is served at once.
+    drop(writer);
+    let (status, model) = json(app.post("/api/v1/model/rollback", &json!({"to": 1})).await).await;
+    assert_eq!(
+        (status, model["version"].as_str()),
+        (200, Some("1")),
+        "{model}"
+    );
+    let (status, error) = json(app.post("/api/v1/model/rollback", &json!({"to": 1})).await).await;
+    assert_eq!(status, 409, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already active"),
+        "{error}"
+    );
     follower.abort();
 }

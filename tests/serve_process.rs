@@ -156,3 +156,61 @@ fn listening_beyond_loopback_without_tokens_is_refused() {
     );
     assert!(!dir.path().join("cases.db").exists());
 }
+
+#[tokio::test]
+async fn tokens_made_by_triage_token_are_accepted_with_their_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.txt");
+    let token = |role: &str, name: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_triage"))
+            .args(["token", "--role", role, "--name", name, "--tokens"])
+            .arg(&tokens)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    };
+    let (dispatcher, reader) = (token("dispatcher", "张三"), token("reader", "李四"));
+    let file = std::fs::read_to_string(&tokens).unwrap();
+    assert!(
+        !file.contains(&dispatcher) && file.contains("dispatcher 张三 sha256:"),
+        "{file}"
+    );
+    let (mut child, address) = start(dir.path(), &["--tokens", tokens.to_str().unwrap()]);
+    let client = reqwest::Client::new();
+    let cases = format!("{address}/api/v1/cases");
+    assert_eq!(client.get(&cases).send().await.unwrap().status(), 401);
+    let intake = json!({"cases": [{"text": TAX}]});
+    let as_reader = client
+        .post(&cases)
+        .bearer_auth(&reader)
+        .json(&intake)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_reader.status(), 403);
+    let as_dispatcher = client
+        .post(&cases)
+        .bearer_auth(&dispatcher)
+        .json(&intake)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(as_dispatcher.status(), 201);
+    let case: serde_json::Value = client
+        .get(format!("{cases}/C000001"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["history"][0]["actor"], "张三");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -61,7 +61,11 @@ pub struct CaseOut {
 }
 
 impl CaseOut {
-    pub fn new(case: Case, now: i64) -> CaseOut {
+    pub fn new(mut case: Case, now: i64) -> CaseOut {
+        // The decision was made before the store gave the case its id.
+        if let Value::Object(decision) = &mut case.decision {
+            decision.insert("id".into(), case.id.clone().into());
+        }
         CaseOut {
             overdue: case.overdue(now),
             state_name: case.state.chinese().to_string(),
@@ -196,16 +200,7 @@ async fn intake(
         .collect();
     let stored = state.store.intake(&caller.name, new_cases).await?;
     let now = time::now();
-    let cases = stored
-        .into_iter()
-        .map(|mut case| {
-            // The decision was made before the id was known.
-            if let Value::Object(decision) = &mut case.decision {
-                decision.insert("id".into(), case.id.clone().into());
-            }
-            CaseOut::new(case, now)
-        })
-        .collect();
+    let cases = stored.into_iter().map(|c| CaseOut::new(c, now)).collect();
     Ok((
         StatusCode::CREATED,
         Json(CasesResponse {

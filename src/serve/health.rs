@@ -4,6 +4,8 @@
 use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
+use super::model::{ModelError, ModelSource};
+use crate::registry::{RegistryError, RegistryWriter};
 use crate::store::time;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -18,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/v1/model", get(model))
+        .route("/api/v1/model/rollback", axum::routing::post(rollback))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -52,9 +55,13 @@ pub struct ModelInfo {
 }
 
 async fn model(State(state): State<AppState>, _caller: Caller) -> Json<ModelInfo> {
+    Json(model_info(&state))
+}
+
+fn model_info(state: &AppState) -> ModelInfo {
     let model = state.model.current();
     let card = &model.pipeline.card;
-    Json(ModelInfo {
+    ModelInfo {
         version: model.version.clone(),
         source: model.source.clone(),
         follows_registry: state.model.follows_registry(),
@@ -63,7 +70,45 @@ async fn model(State(state): State<AppState>, _caller: Caller) -> Json<ModelInfo
         training_rows: card.training_rows,
         data_fingerprint: card.data_fingerprint.clone(),
         labels: model.pipeline.labels().to_vec(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// The version to activate (default: the latest retired one before the active one).
+    #[serde(default)]
+    pub to: Option<u32>,
+}
+
+/// Re-activates an earlier registry version and serves it at once (admin only).
+async fn rollback(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::json::ApiJson(request): super::json::ApiJson<RollbackRequest>,
+) -> Result<Json<ModelInfo>, ApiError> {
+    caller.require_admin("roll the model back")?;
+    let ModelSource::Registry(dir) = state.model.source().clone() else {
+        return Err(ApiError::Conflict(
+            "the service does not serve a registry (start it with --model REGISTRY_DIR)".into(),
+        ));
+    };
+    let handle = state.model.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = RegistryWriter::open(&dir, || {})?;
+        writer.rollback(request.to, false)?;
+        drop(writer);
+        handle.refresh()
     })
+    .await
+    .map_err(|e| ApiError::Internal(format!("rollback task failed: {e}")))?
+    .map_err(|e| match e {
+        ModelError::Registry(
+            e @ (RegistryError::CannotRollBack { .. } | RegistryError::NoSuchVersion { .. }),
+        ) => ApiError::Conflict(e.to_string()),
+        other => ApiError::Internal(other.to_string()),
+    })?;
+    Ok(Json(model_info(&state)))
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

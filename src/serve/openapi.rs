@@ -133,6 +133,7 @@ pub fn document() -> Value {
                     "loaded_at": string, "trained_on": string, "training_rows": {"type": "integer"},
                     "data_fingerprint": string, "labels": {"type": "array", "items": string}}}),
     );
+    schemas.insert("RollbackRequest".into(), json!({"type": "object", "properties": {"to": {"type": "integer", "description": "default: the latest retired version before the active one"}}}));
     let mut paths = serde_json::Map::new();
     paths.insert("/api/v1/triage".into(), json!({"post": operation("Decisions for complaints; nothing is stored", Some("TriageRequest"), "200", "TriageResponse", &["400", "401", "413"])}));
     paths.insert("/api/v1/cases".into(), json!({
@@ -162,6 +163,7 @@ pub fn document() -> Value {
         "/api/v1/model".into(),
         json!({"get": operation("The model answering now", None, "200", "Model", &["401"])}),
     );
+    paths.insert("/api/v1/model/rollback".into(), json!({"post": operation("Re-activate an earlier registry version and serve it now (admin)", Some("RollbackRequest"), "200", "Model", &["400", "401", "403", "409"])}));
     paths.insert("/api/v1/openapi.json".into(), json!({"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI 3.1"}}}}));
     paths.insert("/healthz".into(), json!({"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "ok"}}}}));
     paths.insert("/readyz".into(), json!({"get": {"summary": "Readiness: the store answers and a model is loaded", "security": [], "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}}));

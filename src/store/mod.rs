@@ -72,6 +72,15 @@ pub enum Backend {
     Postgres,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("url", &self.shown)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
 /// What the model said at intake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggestion {
@@ -133,10 +142,12 @@ pub struct ClosedCase {
 }
 
 /// The case store, cheap to clone (a connection pool).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: intakes go through one writer task that commits them in groups.
+    intake_queue: Option<tokio::sync::mpsc::Sender<IntakeJob>>,
     /// The URL without a password, for messages.
     shown: String,
 }
@@ -320,11 +331,18 @@ impl Store {
             message: e.to_string(),
         })?;
         migrator(backend).run(&pool).await?;
-        Ok(Store {
+        let mut store = Store {
             pool,
             backend,
+            intake_queue: None,
             shown,
-        })
+        };
+        if backend == Backend::Sqlite {
+            let (queue, jobs) = tokio::sync::mpsc::channel(1024);
+            tokio::spawn(intake_writer(store.clone(), jobs));
+            store.intake_queue = Some(queue);
+        }
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
@@ -356,97 +374,30 @@ impl Store {
         })
     }
 
-    /// Takes in cases with the model's suggestions, in one transaction: all are stored or none.
+    /// Takes in cases with the model's suggestions, in one transaction: all are stored or none. Returns once
+    /// they are committed. On SQLite, intakes arriving while another commits are committed together (see
+    /// [`intake_writer`]).
     pub async fn intake(&self, actor: &str, cases: Vec<NewCase>) -> Result<Vec<Case>, StoreError> {
         if cases.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_write().await?;
-        let last: i64 = sqlx::query(
-            "UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value",
-        )
-        .bind(cases.len() as i64)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let first = last - cases.len() as i64 + 1;
-        let now = time::now();
-        let mut stored = Vec::with_capacity(cases.len());
-        for (offset, new) in cases.into_iter().enumerate() {
-            let seq = first + offset as i64;
-            let id = match new.id.as_deref().map(str::trim) {
-                Some(id) if !id.is_empty() => id.to_string(),
-                _ => format!("C{seq:06}"),
-            };
-            let suggestion = new.suggestion;
-            let case = Case {
-                id,
-                seq,
-                text: new.text,
-                enterprise: new.enterprise,
-                source: new.source,
-                received_at: new.received_at.unwrap_or(now),
-                state: CaseState::New,
-                label: (!suggestion.label.is_empty()).then(|| suggestion.label.clone()),
-                suggested_label: suggestion.label,
-                suggested_department_id: suggestion.department_id,
-                confidence: suggestion.confidence,
-                review: suggestion.review,
-                model_version: suggestion.model_version,
-                decision: suggestion.decision,
-                department_id: None,
-                deadline: None,
-                assigned_at: None,
-                closed_at: None,
-                resolution: None,
-                returns: 0,
-                version: 1,
-                created_at: now,
-                updated_at: now,
-            };
-            let inserted = sqlx::query(&format!(
-                "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
-            ))
-            .bind(case.id.as_str())
-            .bind(case.seq)
-            .bind(case.text.as_str())
-            .bind(case.enterprise.as_deref())
-            .bind(case.source.as_deref())
-            .bind(case.received_at)
-            .bind(case.state.as_str())
-            .bind(case.suggested_label.as_str())
-            .bind(case.suggested_department_id.as_str())
-            .bind(case.confidence)
-            .bind(case.review as i64)
-            .bind(case.model_version.as_str())
-            .bind(case.decision.to_string())
-            .bind(case.label.as_deref())
-            .bind(case.department_id.as_deref())
-            .bind(case.deadline)
-            .bind(case.assigned_at)
-            .bind(case.closed_at)
-            .bind(case.resolution.as_deref())
-            .bind(case.returns)
-            .bind(case.version)
-            .bind(case.created_at)
-            .bind(case.updated_at)
-            .execute(&mut *tx)
-            .await;
-            match inserted {
-                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                    return Err(StoreError::Conflict(format!(
-                        "a case with id '{}' already exists; nothing of this intake was stored",
-                        case.id
-                    )));
-                }
-                other => other?,
-            };
-            insert_event(&mut tx, &case.id, &Case::intake_event(&case, actor)).await?;
-            stored.push(case);
-        }
-        tx.commit().await?;
-        Ok(stored)
+        let Some(queue) = &self.intake_queue else {
+            return intake_in_one_transaction(self, vec![(actor.to_string(), cases)])
+                .await
+                .map(|mut stored| stored.remove(0));
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        queue
+            .send(IntakeJob {
+                actor: actor.to_string(),
+                cases,
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::Conflict("the case store is shutting down".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Conflict("the case store is shutting down".into()))?
     }
 
     /// One case.
@@ -697,6 +648,170 @@ async fn insert_event(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Intakes waiting for the SQLite writer.
+struct IntakeJob {
+    actor: String,
+    cases: Vec<NewCase>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Case>, StoreError>>,
+}
+
+/// Most cases committed together by the intake writer.
+const GROUP_COMMIT_CASES: usize = 2000;
+
+/// Group commit for SQLite: each commit waits for the disk (`synchronous=FULL`), and SQLite has one writer, so
+/// one intake per commit would cap intake at the disk's syncs per second. The writer takes the first waiting
+/// intake and every other one already queued, commits them in one transaction and answers each; when that
+/// fails (an id already taken) it commits them one by one, so only the offending intake fails. An intake is
+/// answered only after its commit, so an acknowledged case is on disk.
+async fn intake_writer(store: Store, mut jobs: tokio::sync::mpsc::Receiver<IntakeJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        let mut cases = group[0].cases.len();
+        while cases < GROUP_COMMIT_CASES {
+            match jobs.try_recv() {
+                Ok(job) => {
+                    cases += job.cases.len();
+                    group.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        if group.len() == 1 {
+            let job = group.pop().expect("one job");
+            let stored = intake_in_one_transaction(&store, vec![(job.actor, job.cases)]).await;
+            let _ = job.reply.send(stored.map(|mut s| s.remove(0)));
+            continue;
+        }
+        let batches: Vec<(String, Vec<NewCase>)> = group
+            .iter()
+            .map(|job| (job.actor.clone(), job.cases.clone()))
+            .collect();
+        match intake_in_one_transaction(&store, batches).await {
+            Ok(stored) => {
+                for (job, stored) in group.into_iter().zip(stored) {
+                    let _ = job.reply.send(Ok(stored));
+                }
+            }
+            Err(_) => {
+                for job in group {
+                    let stored =
+                        intake_in_one_transaction(&store, vec![(job.actor, job.cases)]).await;
+                    let _ = job.reply.send(stored.map(|mut s| s.remove(0)));
+                }
+            }
+        }
+    }
+}
+
+/// Stores intakes (each an actor and its cases) in one transaction; the stored cases per intake.
+async fn intake_in_one_transaction(
+    store: &Store,
+    intakes: Vec<(String, Vec<NewCase>)>,
+) -> Result<Vec<Vec<Case>>, StoreError> {
+    let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
+    let mut tx = store.begin_write().await?;
+    let last: i64 =
+        sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value")
+            .bind(total as i64)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+    let mut seq = last - total as i64;
+    let now = time::now();
+    let mut stored_intakes = Vec::with_capacity(intakes.len());
+    for (actor, cases) in intakes {
+        let mut stored = Vec::with_capacity(cases.len());
+        for new in cases {
+            seq += 1;
+            let case = new_case_row(new, seq, now);
+            insert_case(&mut tx, &case).await?;
+            insert_event(&mut tx, &case.id, &Case::intake_event(&case, &actor)).await?;
+            stored.push(case);
+        }
+        stored_intakes.push(stored);
+    }
+    tx.commit().await?;
+    Ok(stored_intakes)
+}
+
+/// The case an intake makes.
+fn new_case_row(new: NewCase, seq: i64, now: i64) -> Case {
+    let id = match new.id.as_deref().map(str::trim) {
+        Some(id) if !id.is_empty() => id.to_string(),
+        _ => format!("C{seq:06}"),
+    };
+    let suggestion = new.suggestion;
+    Case {
+        id,
+        seq,
+        text: new.text,
+        enterprise: new.enterprise,
+        source: new.source,
+        received_at: new.received_at.unwrap_or(now),
+        state: CaseState::New,
+        label: (!suggestion.label.is_empty()).then(|| suggestion.label.clone()),
+        suggested_label: suggestion.label,
+        suggested_department_id: suggestion.department_id,
+        confidence: suggestion.confidence,
+        review: suggestion.review,
+        model_version: suggestion.model_version,
+        decision: suggestion.decision,
+        department_id: None,
+        deadline: None,
+        assigned_at: None,
+        closed_at: None,
+        resolution: None,
+        returns: 0,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+async fn insert_case(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    case: &Case,
+) -> Result<(), StoreError> {
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+    ))
+    .bind(case.id.as_str())
+    .bind(case.seq)
+    .bind(case.text.as_str())
+    .bind(case.enterprise.as_deref())
+    .bind(case.source.as_deref())
+    .bind(case.received_at)
+    .bind(case.state.as_str())
+    .bind(case.suggested_label.as_str())
+    .bind(case.suggested_department_id.as_str())
+    .bind(case.confidence)
+    .bind(case.review as i64)
+    .bind(case.model_version.as_str())
+    .bind(case.decision.to_string())
+    .bind(case.label.as_deref())
+    .bind(case.department_id.as_deref())
+    .bind(case.deadline)
+    .bind(case.assigned_at)
+    .bind(case.closed_at)
+    .bind(case.resolution.as_deref())
+    .bind(case.returns)
+    .bind(case.version)
+    .bind(case.created_at)
+    .bind(case.updated_at)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            Err(StoreError::Conflict(format!(
+                "a case with id '{}' already exists; nothing of this intake was stored",
+                case.id
+            )))
+        }
+        other => other.map(|_| ()).map_err(StoreError::from),
+    }
 }
 
 /// ` WHERE …` with numbered parameters for `filter`, and their values.

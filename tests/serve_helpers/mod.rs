@@ -25,6 +25,7 @@ pub fn default_pipeline() -> Pipeline {
 }
 
 /// How to start a test service.
+#[derive(Default)]
 pub struct AppOptions {
     /// `None`: a new SQLite file in the app's folder.
     pub store_url: Option<String>,
@@ -33,17 +34,6 @@ pub struct AppOptions {
     /// (role, name) of the tokens to make; empty: no tokens file (loopback mode).
     pub tokens: Vec<(Role, String)>,
     pub limits: Limits,
-}
-
-impl Default for AppOptions {
-    fn default() -> Self {
-        AppOptions {
-            store_url: None,
-            model: None,
-            tokens: Vec::new(),
-            limits: Limits::default(),
-        }
-    }
 }
 
 /// A running service.
