@@ -82,6 +82,7 @@ pub fn triage_table_as(
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
     let input = reader.path().to_path_buf();
+    let empty_input = reader.is_empty_input();
     let writer = Writer {
         layout: layout.clone(),
         sink,
@@ -91,12 +92,17 @@ pub fn triage_table_as(
         progress,
         tally: Tally::default(),
     };
-    let Writer {
-        sink,
-        rejects,
-        tally,
-        ..
-    } = run_stages(reader, pipeline, explain, writer)?;
+    let (
+        Writer {
+            sink,
+            rejects,
+            mut tally,
+            ..
+        },
+        blank_lines,
+    ) = run_stages(reader, pipeline, explain, writer)?;
+    tally.blank_lines = blank_lines;
+    tally.empty_input = empty_input;
     sink.finish()?;
     if let Some(rejects) = rejects {
         rejects.finish()?;
@@ -116,18 +122,19 @@ struct Decided {
     decisions: Vec<Triage>,
 }
 
-/// Reads, triages and writes; returns the writer for its files and tally once every row is written. On an error
-/// nothing more is read and no file is put in place.
+/// Reads, triages and writes; returns the writer for its files and tally once every row is written, and the
+/// blank lines the reader skipped. On an error nothing more is read and no file is put in place.
 fn run_stages(
     mut reader: TableReader,
     pipeline: &Pipeline,
     explain: bool,
     mut writer: Writer,
-) -> Result<Writer, TriageError> {
-    std::thread::scope(|scope| {
+) -> Result<(Writer, u64), TriageError> {
+    let reading = &mut reader;
+    let written = std::thread::scope(|scope| {
         let (chunks, chunks_in) = sync_channel::<Result<Chunk, TriageError>>(CHUNKS_IN_FLIGHT);
         let (decided, decided_in) = sync_channel::<Decided>(CHUNKS_IN_FLIGHT);
-        scope.spawn(move || read_chunks(&mut reader, &chunks));
+        scope.spawn(move || read_chunks(reading, &chunks));
         let writing = scope.spawn(move || writer.write_all(decided_in).map(|()| writer));
         let mut failure = None;
         for chunk in chunks_in.iter() {
@@ -159,7 +166,8 @@ fn run_stages(
             Some(error) => Err(error),
             None => written,
         }
-    })
+    })?;
+    Ok((written, reader.blank_lines()))
 }
 
 /// Cuts the input into chunks on a thread of its own, so that a chunk goes out when it is full or when no row
@@ -320,22 +328,51 @@ pub struct Tally {
     pub rejected: u64,
     /// By department name; the empty name is "no department" (nothing to route on).
     pub departments: BTreeMap<String, DepartmentCounts>,
+    /// Blank lines of the input that were no rows (in a table of one column a blank line is a row).
+    pub blank_lines: u64,
+    /// The input held nothing: no header and no rows.
+    pub empty_input: bool,
+}
+
+/// Below this many rows or seconds a rate says nothing.
+const RATE_MIN_ROWS: u64 = 1000;
+const RATE_MIN_SECONDS: f64 = 0.5;
+
+/// `count` and the noun, singular for one.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 impl Tally {
     /// The end-of-run summary: counts, then routed and review counts per department.
     pub fn summary(&self, seconds: f64, rejects: Option<&Path>) -> String {
-        let rate = self.rows as f64 / seconds.max(1e-9);
+        let rate = if self.rows >= RATE_MIN_ROWS && seconds >= RATE_MIN_SECONDS {
+            format!(" ({:.0} rows/s)", self.rows as f64 / seconds)
+        } else {
+            String::new()
+        };
         let rejected_to = match rejects {
             _ if self.rejected == 0 => String::new(),
             Some(path) => format!(" (written to {})", path.display()),
             None => " (in the output, sent to review)".into(),
         };
-        let mut summary = format!(
-            "{} rows read in {seconds:.1} s ({rate:.0} rows/s): {} routed automatically, {} sent to review, \
-             {} rejected{rejected_to}\n",
-            self.rows, self.routed, self.review, self.rejected
-        );
+        let mut summary = String::new();
+        if self.empty_input {
+            summary.push_str("the input is empty: no header and no rows\n");
+        }
+        summary.push_str(&format!(
+            "{} read in {seconds:.1} s{rate}: {} routed automatically, {} sent to review, {} rejected{rejected_to}\n",
+            counted(self.rows, "row", "rows"),
+            self.routed,
+            self.review,
+            self.rejected
+        ));
+        if self.blank_lines > 0 {
+            summary.push_str(&format!(
+                "{} skipped (not rows)\n",
+                counted(self.blank_lines, "blank line", "blank lines")
+            ));
+        }
         let mut departments: Vec<(&String, &DepartmentCounts)> = self.departments.iter().collect();
         departments.sort_by_key(|(_, c)| std::cmp::Reverse(c.routed + c.review));
         if !departments.is_empty() {

@@ -208,7 +208,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         .into_iter()
         .map(|r| r["id"].clone())
         .collect();
-    assert_eq!(decided, ["G1", "G2", "G3"]);
+    assert_eq!(decided, ["G1", "G2", "G3", "G4"]);
     let rejected = csv_rows(&std::fs::read_to_string(&rejects).unwrap());
     let reasons: HashMap<&str, (&str, &str, &str)> = rejected
         .iter()
@@ -228,7 +228,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         reasons["Q1"].2.contains("unterminated quote"),
         "{reasons:?}"
     );
-    // The row numbers of the two files together are 1..=8, each once.
+    // The row numbers of the two files together are 1..=9, each once.
     assert_eq!(
         reasons
             .values()
@@ -239,7 +239,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
 
     let summary = stderr(&output);
     assert!(
-        summary.contains("8 rows read")
+        summary.contains("9 rows read")
             && summary.contains("5 rejected")
             && summary.contains("routed automatically"),
         "{summary}"
@@ -253,7 +253,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
     let output = triage(&["classify", "--input", path_str(&path), "--quiet"]);
     assert_eq!(output.status.code(), Some(3));
     let rows = csv_rows(&stdout(&output));
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 9);
     assert_eq!(rows[3]["review_reason"], "empty text");
     assert!(rows[1]["review_reason"].starts_with("unreadable row: bad encoding"));
     assert!(

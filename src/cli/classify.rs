@@ -75,6 +75,7 @@ pub struct ClassifyArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Column holding the complaint text.
     #[arg(long, default_value = "text")]
     pub text_column: String,
     /// Column carried to the output as the row's id (the row number when absent).

@@ -1,7 +1,8 @@
 //! JSON Lines input: one JSON object per line, the columns being its keys.
 //!
-//! Blank lines are not rows; every other line is a row or a [`RowError`] (bad encoding, not JSON, not an
-//! object, no text field, longer than [`MAX_ROW_BYTES`]), and reading goes on at the next line. A text that
+//! Blank lines are not rows (they are counted for the summary); every other line is a row or a [`RowError`]
+//! (bad encoding, not JSON, not an object, no text field, longer than [`MAX_ROW_BYTES`]), and reading goes on
+//! at the next line. A rejected line keeps its id whenever the id can still be read, even from broken JSON. A text that
 //! is JSON `null` is empty text; a number or boolean is taken as written. When the first object lacks the text
 //! column the input is refused at once, naming the keys it has, rather than rejecting every row.
 //!
@@ -27,6 +28,9 @@ pub struct JsonlSource {
     line: Vec<u8>,
     line_number: u64,
     number: u64,
+    blank_lines: u64,
+    /// The id of the last line read, when it could be read (for a rejected line).
+    salvaged_id: Option<String>,
     max_row_bytes: u64,
     /// The first row, read early to check the columns.
     pending: Option<Result<Row, RowError>>,
@@ -61,6 +65,8 @@ impl JsonlSource {
             line: Vec::new(),
             line_number: 0,
             number: 0,
+            blank_lines: 0,
+            salvaged_id: None,
             max_row_bytes,
             pending: None,
             names: Vec::new(),
@@ -118,6 +124,7 @@ impl JsonlSource {
             if !self.line.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Some(true));
             }
+            self.blank_lines += 1;
         }
     }
 
@@ -144,6 +151,7 @@ impl JsonlSource {
     }
 
     fn read_row(&mut self) -> Result<Option<Result<Row, Rejected>>, TriageError> {
+        self.salvaged_id = None;
         Ok(match self.read_line()? {
             None => None,
             Some(false) => {
@@ -155,7 +163,11 @@ impl JsonlSource {
             }
             Some(true) => {
                 self.number += 1;
-                Some(self.parse())
+                let row = self.parse();
+                if row.is_err() {
+                    self.salvaged_id = self.salvage_id();
+                }
+                Some(row)
             }
         })
     }
@@ -225,12 +237,37 @@ impl JsonlSource {
         })
     }
 
+    /// The id of a line that is not a row, if it can still be read: the value after the first `"id":` key (as
+    /// a JSON string or number), whatever follows it. The line may be broken JSON.
+    fn salvage_id(&self) -> Option<String> {
+        let name = self.columns.id.as_deref()?;
+        let text = self.decoder.decode_lossy(&self.line);
+        let key = serde_json::to_string(name).ok()?;
+        let mut rest = &text[..];
+        while let Some(at) = rest.find(&key) {
+            rest = &rest[at + key.len()..];
+            let Some(value) = rest.trim_start().strip_prefix(':') else {
+                continue;
+            };
+            let mut values = serde_json::Deserializer::from_str(value).into_iter::<Value>();
+            return match values.next()? {
+                Ok(Value::String(id)) => Some(id),
+                Ok(Value::Number(id)) => Some(id.to_string()),
+                _ => None,
+            };
+        }
+        None
+    }
+
     /// A row, or the row error that accounts for it.
     fn account(&self, row: Result<Row, Rejected>) -> Result<Row, RowError> {
         row.map_err(|rejected| RowError {
             number: self.number,
             line: self.line_number,
-            id: self.number.to_string(),
+            id: self
+                .salvaged_id
+                .clone()
+                .unwrap_or_else(|| self.number.to_string()),
             message: rejected.message,
         })
     }
@@ -246,6 +283,14 @@ impl RecordSource for JsonlSource {
 
     fn progress(&self) -> (u64, Option<u64>) {
         (self.consumed.get(), self.total)
+    }
+
+    fn blank_lines(&self) -> u64 {
+        self.blank_lines
+    }
+
+    fn is_empty_input(&self) -> bool {
+        self.number == 0 && self.pending.is_none()
     }
 
     fn columns(&self) -> &[String] {
@@ -307,6 +352,23 @@ mod tests {
         );
         let last = rows[5].clone().unwrap();
         assert_eq!((last.id.as_str(), last.number), ("6", 6));
+    }
+
+    #[test]
+    fn a_rejected_line_keeps_its_id_when_it_can_be_read() {
+        let input = "{\"id\":\"J1\",\"text\":\"电费\"}\n\n{\"id\":\"J4\", \"text\": \"x\n\
+                     {\"id\": 17, \"body\": 1}\n{\"text\": [1], \"id\" : \"J9\"}\n{\"id\":\n";
+        let mut source = source(input.as_bytes().to_vec(), 1 << 20).unwrap();
+        let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| match r {
+                Ok(row) => row.id.clone(),
+                Err(error) => error.id.clone(),
+            })
+            .collect();
+        assert_eq!(ids, ["J1", "J4", "17", "J9", "5"]);
+        assert_eq!(source.blank_lines(), 1);
     }
 
     #[test]

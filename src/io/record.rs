@@ -75,6 +75,16 @@ pub trait RecordSource: Send {
     /// How far reading has got, and the total when known, in a unit of the source's choosing (bytes of a file,
     /// rows of a worksheet): for progress only.
     fn progress(&self) -> (u64, Option<u64>);
+
+    /// Blank lines skipped so far: they are not rows, and the summary says how many there were.
+    fn blank_lines(&self) -> u64 {
+        0
+    }
+
+    /// The input held nothing: no header and no rows (a 0-byte file, or only blank lines).
+    fn is_empty_input(&self) -> bool {
+        false
+    }
 }
 
 /// Where the wanted columns are in a header row.

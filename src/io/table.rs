@@ -112,6 +112,16 @@ impl TableReader {
         self.source.next_row()
     }
 
+    /// Whether the input held nothing at all: no header and no rows.
+    pub fn is_empty_input(&self) -> bool {
+        self.source.is_empty_input()
+    }
+
+    /// Blank lines skipped so far (see [`RecordSource::blank_lines`]).
+    pub fn blank_lines(&self) -> u64 {
+        self.source.blank_lines()
+    }
+
     /// How far reading has got, for progress (see [`RecordSource::progress`]).
     pub fn progress(&self) -> (u64, Option<u64>) {
         self.source.progress()
