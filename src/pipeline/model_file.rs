@@ -21,8 +21,17 @@ pub const FORMAT_NAME: &[u8] = b"complaint-triage-model\n";
 pub const FORMAT_VERSION: u32 = 1;
 const HEADER_LEN: usize = FORMAT_NAME.len() + 4 + 8 + 8;
 
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
+/// The most a model may claim to hold once decoded. Without a limit bincode allocates whatever a length prefix
+/// says before reading the bytes, so a damaged or forged length aborted the process (found by fuzzing); the
+/// default model holds about 10 MB.
+const DECODE_LIMIT: usize = 1 << 30;
+
+fn config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<DECODE_LIMIT>,
+> {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
 }
 
 /// Encodes a pipeline as the bytes of a model file.
@@ -145,6 +154,24 @@ mod tests {
             ..TrainParams::default()
         };
         train(&examples, &params).unwrap().pipeline
+    }
+
+    /// Found by fuzzing: a payload whose string length prefix is 8 EB. It must be a damaged model, not an
+    /// allocation that aborts the process.
+    #[test]
+    fn a_huge_length_prefix_is_a_damaged_model() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/model_file_huge_length");
+        // The fuzz target's first byte says "wrap the rest in a valid header".
+        let payload = &input[1..];
+        let mut bytes = FORMAT_NAME.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&fingerprint(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        let error = from_bytes(&bytes, Path::new("x.model"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("damaged"), "{error}");
     }
 
     /// A pipeline whose parts disagree, encoded with a valid checksum: loading must refuse it, not let triage
