@@ -19,13 +19,15 @@ fuzz_target!(|data: &[u8]| {
         label: (flags & 2 != 0).then(|| "label".into()),
     };
     let path = Path::new("fuzz.csv");
-    let input = TextInput::from_reader(
+    let Ok(input) = TextInput::from_reader(
         Box::new(std::io::Cursor::new(bytes.to_vec())),
         path,
         EncodingChoice::Detect,
         None,
-    )
-    .expect("reading from memory does not fail");
+    ) else {
+        // Binary input is refused as a whole ("not a text table"), before any row.
+        return;
+    };
     let Ok(mut source) = CsvSource::open(input, path, &columns, delimiter) else {
         return;
     };

@@ -17,13 +17,15 @@ fuzz_target!(|data: &[u8]| {
         label: (flags & 1 != 0).then(|| "label".into()),
     };
     let path = Path::new("fuzz.jsonl");
-    let input = TextInput::from_reader(
+    let Ok(input) = TextInput::from_reader(
         Box::new(std::io::Cursor::new(bytes.to_vec())),
         path,
         EncodingChoice::Detect,
         None,
-    )
-    .expect("reading from memory does not fail");
+    ) else {
+        // Binary input is refused as a whole ("not a text table"), before any row.
+        return;
+    };
     let Ok(mut source) = JsonlSource::open(input, path, &columns) else {
         return;
     };

@@ -30,6 +30,26 @@ impl LinearModel {
         self.weights.nrows()
     }
 
+    /// Why a decoded model cannot be used, if it cannot (a model made by [`LinearModel::new`] always can): a
+    /// weight column and a bias per label, at least one label.
+    pub fn check_shape(&self) -> Result<(), String> {
+        let n_labels = self.labels.len();
+        if n_labels == 0 {
+            return Err("the classifier has no labels".into());
+        }
+        if self.weights.ncols() != n_labels || self.bias.len() != n_labels {
+            return Err(format!(
+                "{n_labels} labels but {} weight columns and {} biases",
+                self.weights.ncols(),
+                self.bias.len()
+            ));
+        }
+        if self.weights.as_slice().is_none() {
+            return Err("the weights are not in standard layout".into());
+        }
+        Ok(())
+    }
+
     /// The weight of one feature for one label.
     pub fn weight(&self, feature: usize, label: usize) -> f32 {
         self.weights[[feature, label]]

@@ -192,6 +192,23 @@ impl TfidfFeaturizer {
             .get_or_init(|| FeatureTable::new(&self.term_hashes, &self.idf))
     }
 
+    /// Features in the vocabulary.
+    pub fn n_features(&self) -> usize {
+        self.term_hashes.len()
+    }
+
+    /// Why a decoded featurizer cannot be used, if it cannot: one IDF per term.
+    pub fn check_shape(&self) -> Result<(), String> {
+        if self.term_hashes.len() != self.idf.len() {
+            return Err(format!(
+                "the vocabulary has {} terms but {} IDF values",
+                self.term_hashes.len(),
+                self.idf.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// The term hash of a feature.
     pub fn term_hash(&self, feature: u32) -> u64 {
         self.term_hashes[feature as usize]

@@ -371,9 +371,12 @@ impl CsvSource {
                     (p.byte(), p.line() + self.line_offset)
                 });
                 let end = self.reader.position().byte();
+                self.take_blank_lines(end);
                 let line = self
-                    .take_blank_lines(end)
-                    .map_or(line, |after| after.max(line));
+                    .reader
+                    .get_mut()
+                    .row_start_line_before(end)
+                    .map_or(line, |start| start + self.line_offset);
                 let Some(columns) = self.columns.as_ref() else {
                     return Ok(None);
                 };
@@ -696,5 +699,43 @@ mod tests {
     fn an_empty_input_has_no_rows() {
         assert!(rows(b"", false).is_empty());
         assert!(rows(b"id,text\n", false).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+    use crate::io::encoding::EncodingChoice;
+
+    /// Found by fuzzing: line numbers went back. Rows are numbered without gaps and lines never go back.
+    #[test]
+    fn line_numbers_never_go_back() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/csv_line_numbers");
+        let path = Path::new("in.csv");
+        let text = TextInput::from_reader(
+            Box::new(std::io::Cursor::new(input[1..].to_vec())),
+            path,
+            EncodingChoice::Detect,
+            None,
+        )
+        .unwrap();
+        let columns = Columns {
+            text: "text".into(),
+            id: Some("id".into()),
+            label: None,
+        };
+        let mut source = CsvSource::open(text, path, &columns, b',').unwrap();
+        let lines: Vec<(u64, u64)> = std::iter::from_fn(|| source.next_row().unwrap())
+            .map(|row| match row {
+                Ok(r) => (r.number, r.line),
+                Err(e) => (e.number, e.line),
+            })
+            .collect();
+        assert!(
+            lines
+                .windows(2)
+                .all(|w| w[1].1 >= w[0].1 && w[1].0 == w[0].0 + 1),
+            "{lines:?}"
+        );
     }
 }

@@ -40,6 +40,9 @@ pub struct QuoteTracker<R> {
     blank_lines: std::collections::VecDeque<(u64, u64)>,
     /// `\n` bytes passed.
     newlines: u64,
+    /// Where rows begin (offset of the first byte, line number), for the line a record starts on: the parser's
+    /// own position is where the previous record ended, before any blank line or the `\n` of a `\r\n`.
+    row_starts: std::collections::VecDeque<(u64, u64)>,
     /// The last byte seen was a `\r` that ended a row: a `\n` right after it is the same line end.
     after_cr: bool,
 }
@@ -59,6 +62,7 @@ impl<R: Read> QuoteTracker<R> {
             row_bytes: Vec::new(),
             blank_lines: std::collections::VecDeque::new(),
             newlines: 0,
+            row_starts: std::collections::VecDeque::new(),
             after_cr: false,
         }
     }
@@ -67,6 +71,19 @@ impl<R: Read> QuoteTracker<R> {
     /// offset of its first byte; empty once taken.
     pub fn take_open_row(&mut self) -> (u64, Vec<u8>) {
         (self.row_start, std::mem::take(&mut self.row_bytes))
+    }
+
+    /// The line of the last row that begins before `before`; the rows before it are forgotten.
+    pub fn row_start_line_before(&mut self, before: u64) -> Option<u64> {
+        let mut line = None;
+        while let Some(&(at, row_line)) = self.row_starts.front() {
+            if at >= before {
+                break;
+            }
+            line = Some(row_line);
+            self.row_starts.pop_front();
+        }
+        line
     }
 
     /// The next blank line (offset of its line end, line number) if its line end comes before `before`; removed
@@ -115,6 +132,10 @@ impl<R: Read> QuoteTracker<R> {
                 State::FieldStart | State::QuoteInQuoted => {
                     let byte = bytes[i];
                     let opening = self.state == State::FieldStart;
+                    if opening && self.row_start == base + i as u64 && !Self::is_row_end(byte) {
+                        self.row_starts
+                            .push_back((base + i as u64, self.newlines + 1));
+                    }
                     if byte == b'"' {
                         self.state = State::Quoted;
                         if opening {

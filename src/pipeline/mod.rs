@@ -44,6 +44,30 @@ pub struct Pipeline {
     pub card: ModelCard,
 }
 
+impl Pipeline {
+    /// Why a decoded pipeline cannot be used, if it cannot: its parts must agree on the number of features and
+    /// labels, and the calibration temperature must be a positive number. A checksum guards against damage, not
+    /// against a writer that got the parts wrong, and triage must never index past a table.
+    pub fn check_shape(&self) -> Result<(), String> {
+        self.featurizer.check_shape()?;
+        self.classifier.check_shape()?;
+        if self.classifier.n_features() != self.featurizer.n_features() {
+            return Err(format!(
+                "the vocabulary has {} terms but the classifier weighs {}",
+                self.featurizer.n_features(),
+                self.classifier.n_features()
+            ));
+        }
+        let temperature = self.calibrator.temperature;
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(format!(
+                "calibration temperature {temperature} is not a positive number"
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A second label likely enough for a joint case (联办/协办).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecondaryLabel {

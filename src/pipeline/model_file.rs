@@ -29,8 +29,17 @@ pub fn builtin() -> Option<Result<Pipeline, TriageError>> {
     (!BUILTIN.is_empty()).then(|| from_bytes(BUILTIN, Path::new("<built-in default model>")))
 }
 
-fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
+/// The most a model may claim to hold once decoded. Without a limit bincode allocates whatever a length prefix
+/// says before reading the bytes, so a damaged or forged length aborted the process (found by fuzzing); the
+/// default model holds about 10 MB.
+const DECODE_LIMIT: usize = 1 << 30;
+
+fn config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<DECODE_LIMIT>,
+> {
+    bincode::config::standard().with_limit::<DECODE_LIMIT>()
 }
 
 /// Encodes a pipeline as the bytes of a model file.
@@ -94,6 +103,7 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Pipeline, TriageError> {
     if read != payload.len() {
         return Err(damaged("trailing bytes after the model".into()));
     }
+    pipeline.check_shape().map_err(damaged)?;
     Ok(pipeline)
 }
 
@@ -133,4 +143,68 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TriageError> {
         return Err(TriageError::io(path, e));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{Example, TrainParams, train};
+
+    fn small_pipeline() -> Pipeline {
+        let examples: Vec<Example> = (0..24)
+            .map(|i| Example {
+                text: format!("{} 第{i}号", ["税务 发票 退税", "土地 用地 出让"][i % 2]),
+                label: ["tax", "land"][i % 2].into(),
+            })
+            .collect();
+        let params = TrainParams {
+            calibration_folds: 2,
+            ..TrainParams::default()
+        };
+        train(&examples, &params).unwrap().pipeline
+    }
+
+    /// Found by fuzzing: a payload whose string length prefix is 8 EB. It must be a damaged model, not an
+    /// allocation that aborts the process.
+    #[test]
+    fn a_huge_length_prefix_is_a_damaged_model() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/model_file_huge_length");
+        // The fuzz target's first byte says "wrap the rest in a valid header".
+        let payload = &input[1..];
+        let mut bytes = FORMAT_NAME.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&fingerprint(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        let error = from_bytes(&bytes, Path::new("x.model"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("damaged"), "{error}");
+    }
+
+    /// A pipeline whose parts disagree, encoded with a valid checksum: loading must refuse it, not let triage
+    /// index past a table.
+    #[test]
+    fn a_well_checksummed_model_whose_parts_disagree_is_damaged() {
+        let pipeline = small_pipeline();
+        let path = Path::new("x.model");
+        assert!(from_bytes(&to_bytes(&pipeline).unwrap(), path).is_ok());
+        let value = serde_json::to_value(&pipeline).unwrap();
+        let mut short_bias = value.clone();
+        let bias = &mut short_bias["classifier"]["bias"];
+        bias["data"].as_array_mut().unwrap().pop();
+        bias["dim"][0] = serde_json::json!(1);
+        let mut cold = value;
+        cold["calibrator"]["temperature"] = serde_json::json!(-1.0);
+        for (broken, expected) in [(short_bias, "biases"), (cold, "temperature")] {
+            let broken: Pipeline = serde_json::from_value(broken).unwrap();
+            let error = from_bytes(&to_bytes(&broken).unwrap(), path)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("damaged") && error.contains(expected),
+                "{error}"
+            );
+        }
+    }
 }
