@@ -197,11 +197,18 @@ fn migrator(backend: Backend) -> Migrator {
             "cases and events",
             include_str!("../../migrations/sqlite/0001_cases.sql"),
         )],
-        Backend::Postgres => &[(
-            1,
-            "cases and events",
-            include_str!("../../migrations/postgres/0001_cases.sql"),
-        )],
+        Backend::Postgres => &[
+            (
+                1,
+                "cases and events",
+                include_str!("../../migrations/postgres/0001_cases.sql"),
+            ),
+            (
+                2,
+                "case numbers from a sequence",
+                include_str!("../../migrations/postgres/0002_case_numbers.sql"),
+            ),
+        ],
     };
     Migrator {
         migrations: Cow::Owned(
@@ -712,19 +719,40 @@ async fn intake_in_one_transaction(
 ) -> Result<Vec<Vec<Case>>, StoreError> {
     let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
     let mut tx = store.begin_write().await?;
-    let last: i64 =
-        sqlx::query("UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value")
+    let numbers: Vec<i64> = match store.backend {
+        // SQLite has one writer anyway: a counter row, numbers without gaps.
+        Backend::Sqlite => {
+            let last: i64 = sqlx::query(
+                "UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value",
+            )
             .bind(total as i64)
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-    let mut seq = last - total as i64;
+            (last - total as i64 + 1..=last).collect()
+        }
+        // A sequence takes no lock until commit, so concurrent intakes do not queue (numbers may have gaps).
+        Backend::Postgres => {
+            let rows = sqlx::query(
+                "SELECT nextval('case_numbers') AS n FROM generate_series(1, $1) ORDER BY 1",
+            )
+            .bind(total as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+            rows.iter()
+                .map(|row| row.try_get::<i64, _>("n"))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mut numbers = numbers.into_iter();
     let now = time::now();
     let mut stored_intakes = Vec::with_capacity(intakes.len());
     for (actor, cases) in intakes {
         let mut stored = Vec::with_capacity(cases.len());
         for new in cases {
-            seq += 1;
+            let seq = numbers
+                .next()
+                .ok_or_else(|| StoreError::Damaged("fewer case numbers than cases".into()))?;
             let case = new_case_row(new, seq, now);
             insert_case(&mut tx, &case).await?;
             insert_event(&mut tx, &case.id, &Case::intake_event(&case, &actor)).await?;
