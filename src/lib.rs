@@ -18,6 +18,7 @@
 pub mod batch;
 pub mod calibrate;
 pub mod classify;
+pub mod cluster;
 pub mod cli;
 pub mod drift;
 pub mod error;

@@ -130,12 +130,19 @@ impl CsvSource {
             }
             None => None,
         };
+        let extra = columns
+            .extra
+            .iter()
+            .map(|(name, index)| index.map(|i| field(i, name)).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
         Ok(Row {
             number,
             line,
             id,
             text,
             label,
+            extra,
         })
     }
 }
@@ -217,6 +224,7 @@ mod tests {
                 text: "text".into(),
                 id: Some("id".into()),
                 label: label.then(|| "label".into()),
+                extra: Vec::new(),
             },
             b',',
         )
@@ -291,6 +299,7 @@ mod tests {
             text: "text".into(),
             id: None,
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open_with_limit(input, path, &columns, b',', 1000).unwrap();
         assert_eq!(source.next_row().unwrap().unwrap().unwrap().text, "ok");
@@ -317,6 +326,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open(input, path, &columns, b',').unwrap();
         let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
@@ -344,6 +354,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open(input, path, &columns, b'\t').unwrap();
         let row = source.next_row().unwrap().unwrap().unwrap();

@@ -181,12 +181,25 @@ impl JsonlSource {
             Some(name) => Some(checked_label(name, &field(name)?).map_err(plain)?),
             None => None,
         };
+        // An optional column absent from an object is `None`, as a column absent from a table.
+        let extra = self
+            .columns
+            .extra
+            .iter()
+            .map(|name| {
+                object
+                    .contains_key(name)
+                    .then(|| field(name))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Row {
             number: self.number,
             line: self.line_number,
             id,
             text,
             label,
+            extra,
         })
     }
 
@@ -231,6 +244,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         JsonlSource::open_with_limit(input, path, &columns, max)
     }

@@ -247,12 +247,22 @@ impl SheetReader {
             }
             None => None,
         };
+        let extra = index
+            .extra
+            .iter()
+            .map(|(name, column)| {
+                column
+                    .map(|c| value(c).map_err(|why| fail(format!("{name}: {why}"))))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Row {
             number,
             line: sheet_row,
             id,
             text,
             label,
+            extra,
         })
     }
 }
