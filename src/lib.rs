@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod normalize;
 pub mod pipeline;
 pub mod registry;
+pub mod report;
 pub mod review;
 pub mod route;
 pub mod segment;

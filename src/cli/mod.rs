@@ -2,11 +2,13 @@
 //! library's parameter types in each subcommand, and errors are returned to `main` as `anyhow` errors.
 
 mod classify;
+mod clusters;
 mod cv;
 mod drift;
 mod evaluate;
 mod input;
 mod registry;
+mod report;
 mod retrain;
 mod train;
 
@@ -38,6 +40,10 @@ pub enum Command {
     Retrain(retrain::RetrainArgs),
     /// List a model registry's versions or roll back to an earlier one.
     Registry(registry::RegistryArgs),
+    /// Group complaints about the same concrete problem (共性问题), marking those raised in earlier batches.
+    Clusters(clusters::ClustersArgs),
+    /// The batch report: figures, charts, distinctive words and recurring problems, as HTML, JSON or XLSX.
+    Report(report::ReportArgs),
     /// How often intake routing was right, by month and department, from closed cases.
     Drift(drift::DriftArgs),
 }
@@ -52,5 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retrain(args) => retrain::run(args),
         Command::Registry(args) => registry::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Clusters(args) => clusters::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

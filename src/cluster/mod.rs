@@ -16,15 +16,20 @@
 //! Complaints from earlier batches ([`Complaint::batch`] > 0) are grouped together with the current ones, so a
 //! group that holds both is a problem raised again. This module decides nothing about files or output.
 
+mod background;
 pub mod dates;
 pub mod evaluate;
+pub mod input;
 mod stopwords;
+pub mod table;
 mod terms;
 mod union_find;
 
 pub use evaluate::{ClusterScores, score_clustering};
+pub use input::{ComplaintColumns, ComplaintTable, read_complaints};
 pub use stopwords::{is_content_word, stop_words};
-pub use terms::{Term, TermAnalyzer, term_of};
+pub use table::{CLUSTER_COLUMNS, cluster_fields, cluster_id, seen_before, unreadable_cluster_fields};
+pub use terms::{Term, TermAnalyzer, term_of, terms_of_words};
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -56,16 +61,22 @@ pub struct ClusterParams {
     pub leaders_per_key: usize,
     /// Key words reported per group.
     pub key_words: usize,
+    /// Whether two neighbouring words also count as a term.
+    pub word_pairs: bool,
+    /// Whether the team's corpus adds to the batch's document frequencies ([`background`]).
+    pub background: bool,
 }
 
 impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
-            similarity: Similarity::Cosine,
+            similarity: Similarity::Overlap,
             threshold: 0.3,
             keys_per_complaint: 6,
             leaders_per_key: 48,
             key_words: 5,
+            word_pairs: false,
+            background: true,
         }
     }
 }
@@ -127,20 +138,34 @@ struct Profile {
 
 /// Groups `complaints` into problems.
 pub fn cluster(complaints: &[Complaint], params: &ClusterParams) -> Clustering {
-    let analyzer = TermAnalyzer::default();
+    let analyzer = TermAnalyzer::shared();
     let terms: Vec<Vec<Term>> = complaints
         .par_iter()
-        .map(|c| analyzer.terms(&c.text))
+        .map(|c| analyzer.terms(&c.text, params.word_pairs))
         .collect();
+    cluster_with_terms(complaints, terms, params)
+}
+
+/// Groups `complaints` whose terms ([`TermAnalyzer::terms`] with [`ClusterParams::word_pairs`], one list per
+/// complaint) are already known.
+pub fn cluster_with_terms(
+    complaints: &[Complaint],
+    terms: Vec<Vec<Term>>,
+    params: &ClusterParams,
+) -> Clustering {
+    assert_eq!(complaints.len(), terms.len(), "one term list per complaint");
+    let analyzer = TermAnalyzer::shared();
     let document_frequency = document_frequencies(&terms);
-    let n = complaints.len().max(1) as f32;
+    let prior = params.background.then(|| background::background(params.word_pairs));
+    let prior_frequency = |t: &Term| prior.map_or(0, |p| p.frequency.get(t).copied().unwrap_or(0));
+    let n = (complaints.len() as u32 + prior.map_or(0, |p| p.documents)).max(1) as f32;
     let idf = |df: u32| (n / df as f32).ln() + 1.0;
     let profiles: Vec<Profile> = terms
         .par_iter()
         .map(|terms| {
             let terms: Vec<(Term, f32)> = terms
                 .iter()
-                .map(|&t| (t, idf(document_frequency[&t])))
+                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
                 .collect();
             let sum = terms.iter().map(|(_, w)| w).sum();
             let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
@@ -184,14 +209,11 @@ pub fn cluster(complaints: &[Complaint], params: &ClusterParams) -> Clustering {
     for (a, b) in edges {
         groups.union(a as usize, b as usize);
     }
-    describe(
-        complaints,
-        &profiles,
-        &document_frequency,
-        &analyzer,
-        groups,
-        params,
-    )
+    let weight_of_word = |word: &str| {
+        let t = term_of(word);
+        idf(document_frequency.get(&t).copied().unwrap_or(1) + prior_frequency(&t))
+    };
+    describe(complaints, &profiles, &weight_of_word, analyzer, groups, params)
 }
 
 /// In how many complaints each term occurs.
@@ -252,7 +274,7 @@ fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
 fn describe(
     complaints: &[Complaint],
     profiles: &[Profile],
-    document_frequency: &FxHashMap<Term, u32>,
+    weight_of_word: &(dyn Fn(&str) -> f32 + Sync),
     analyzer: &TermAnalyzer,
     mut groups: UnionFind,
     params: &ClusterParams,
@@ -274,14 +296,13 @@ fn describe(
             .then(b.len().cmp(&a.len()))
             .then(a[0].cmp(&b[0]))
     });
-    let n = complaints.len().max(1) as f32;
     let clusters: Vec<Cluster> = member_lists
         .into_par_iter()
         .map(|members| {
             let current_size = current(&members);
             let representative = representative(&members, complaints, profiles);
             let key_words = if members.len() > 1 {
-                key_words(&members, complaints, analyzer, document_frequency, n, params.key_words)
+                key_words(&members, complaints, analyzer, weight_of_word, params.key_words)
             } else {
                 Vec::new()
             };
@@ -363,8 +384,7 @@ fn key_words(
     members: &[usize],
     complaints: &[Complaint],
     analyzer: &TermAnalyzer,
-    document_frequency: &FxHashMap<Term, u32>,
-    n: f32,
+    weight_of_word: &(dyn Fn(&str) -> f32 + Sync),
     count: usize,
 ) -> Vec<String> {
     let sample = &members[..members.len().min(KEY_WORD_SAMPLE)];
@@ -379,10 +399,7 @@ fn key_words(
     let mut scored: Vec<(f32, String)> = in_members
         .into_iter()
         .filter(|(word, members)| *members >= needed && word.chars().count() > 1)
-        .map(|(word, members)| {
-            let df = document_frequency.get(&term_of(&word)).copied().unwrap_or(1);
-            (members as f32 * ((n / df as f32).ln() + 1.0), word)
-        })
+        .map(|(word, members)| (members as f32 * weight_of_word(&word), word))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.into_iter().take(count).map(|(_, w)| w).collect()
