@@ -27,14 +27,62 @@ impl Rng {
 }
 
 const PLACES: [&str; 24] = [
-    "经开区", "高新区", "临港园区", "城东工业园", "科技园", "保税区", "滨江新区", "城南片区", "北部新城",
-    "航空港区", "化工园区", "物流园", "智造小镇", "创新港", "开发区", "西部园区", "综合保税区", "软件园",
-    "食品产业园", "汽配产业园", "纺织园区", "电子信息园", "生物医药园", "新材料园",
+    "经开区",
+    "高新区",
+    "临港园区",
+    "城东工业园",
+    "科技园",
+    "保税区",
+    "滨江新区",
+    "城南片区",
+    "北部新城",
+    "航空港区",
+    "化工园区",
+    "物流园",
+    "智造小镇",
+    "创新港",
+    "开发区",
+    "西部园区",
+    "综合保税区",
+    "软件园",
+    "食品产业园",
+    "汽配产业园",
+    "纺织园区",
+    "电子信息园",
+    "生物医药园",
+    "新材料园",
 ];
 const STREETS: [&str; 30] = [
-    "长江路", "黄河路", "珠江路", "淮河路", "汉江路", "湘江路", "钱塘路", "松花江路", "嘉陵路", "闽江路",
-    "人民路", "解放路", "建设路", "和平路", "胜利路", "友谊路", "团结路", "光明路", "幸福路", "朝阳路",
-    "创业路", "创新路", "科技路", "工业路", "发展路", "振兴路", "兴业路", "富民路", "新华路", "中山路",
+    "长江路",
+    "黄河路",
+    "珠江路",
+    "淮河路",
+    "汉江路",
+    "湘江路",
+    "钱塘路",
+    "松花江路",
+    "嘉陵路",
+    "闽江路",
+    "人民路",
+    "解放路",
+    "建设路",
+    "和平路",
+    "胜利路",
+    "友谊路",
+    "团结路",
+    "光明路",
+    "幸福路",
+    "朝阳路",
+    "创业路",
+    "创新路",
+    "科技路",
+    "工业路",
+    "发展路",
+    "振兴路",
+    "兴业路",
+    "富民路",
+    "新华路",
+    "中山路",
 ];
 /// Problems with a slot for a place and a street.
 const PROBLEMS: [&str; 20] = [
@@ -68,15 +116,53 @@ const VOICES: [&str; 6] = [
     "企业来信称{x}，已多次反映未果。",
 ];
 const FILLERS: [&str; 24] = [
-    "订单下滑", "用工成本上涨", "资金周转紧张", "原材料涨价", "汇率波动", "招工困难", "市场竞争激烈",
-    "贷款到期续贷慢", "产品出口受阻", "设备更新需要资金", "员工流失严重", "利润越来越薄", "物流成本高",
-    "客户回款慢", "研发投入大", "厂房租金上涨", "技术人员短缺", "订单季节性波动", "运费上涨",
-    "仓储不够用", "产能利用率低", "环保投入增加", "管理人员不足", "同行压价",
+    "订单下滑",
+    "用工成本上涨",
+    "资金周转紧张",
+    "原材料涨价",
+    "汇率波动",
+    "招工困难",
+    "市场竞争激烈",
+    "贷款到期续贷慢",
+    "产品出口受阻",
+    "设备更新需要资金",
+    "员工流失严重",
+    "利润越来越薄",
+    "物流成本高",
+    "客户回款慢",
+    "研发投入大",
+    "厂房租金上涨",
+    "技术人员短缺",
+    "订单季节性波动",
+    "运费上涨",
+    "仓储不够用",
+    "产能利用率低",
+    "环保投入增加",
+    "管理人员不足",
+    "同行压价",
 ];
 
-/// `n` complaints: half tell one of 20 × 24 × 30 concrete problems (so each recurs many times in several
-/// voices), half are one-off mixes of everyday difficulties with a number that makes them unique.
+/// Clauses of the team's corpus, to make one-off complaints from.
+fn corpus_clauses() -> Vec<String> {
+    let corpus = include_str!("../corpora/complaints.csv");
+    let mut reader = csv::Reader::from_reader(corpus.as_bytes());
+    let mut clauses = Vec::new();
+    for record in reader.records().filter_map(Result::ok) {
+        let text = record.get(1).unwrap_or_default();
+        clauses.extend(
+            text.split(['，', '。', '；', '！', '？', ','])
+                .filter(|c| c.chars().count() >= 6)
+                .map(str::to_string),
+        );
+    }
+    clauses
+}
+
+/// `n` complaints: half tell one of a few thousand concrete problems (20 kinds × 24 places × 30 streets, so
+/// each recurs many times in several voices), half are one-off complaints: three clauses of different
+/// complaints of the team's corpus and a number.
 fn generate(n: usize) -> Vec<Complaint> {
+    let clauses = corpus_clauses();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..n)
         .map(|i| {
@@ -92,10 +178,10 @@ fn generate(n: usize) -> Vec<Complaint> {
                 text
             } else {
                 format!(
-                    "我公司今年{}，{}，{}，第{}号订单受影响，希望政府给予支持。",
-                    rng.pick(&FILLERS),
-                    rng.pick(&FILLERS),
-                    rng.pick(&FILLERS),
+                    "{}，{}，{}，涉及金额{}元。",
+                    clauses[rng.below(clauses.len())],
+                    clauses[rng.below(clauses.len())],
+                    clauses[rng.below(clauses.len())],
                     rng.below(1_000_000)
                 )
             };
@@ -122,13 +208,20 @@ fn main() {
     let params = ClusterParams::default();
     // Builds jieba and the background counts once, outside the timings.
     cluster(&generate(100), &params);
-    println!("{:>10} {:>9} {:>12} {:>10} {:>14}", "complaints", "seconds", "complaints/s", "groups", "largest group");
+    println!(
+        "{:>10} {:>9} {:>12} {:>10} {:>14}",
+        "complaints", "seconds", "complaints/s", "groups", "largest group"
+    );
     for n in sizes {
         let complaints = generate(n);
         let started = Instant::now();
         let clustering = cluster(&complaints, &params);
         let seconds = started.elapsed().as_secs_f64();
-        let groups = clustering.clusters.iter().filter(|c| c.members.len() > 1).count();
+        let groups = clustering
+            .clusters
+            .iter()
+            .filter(|c| c.members.len() > 1)
+            .count();
         let largest = clustering.clusters.first().map_or(0, |c| c.members.len());
         println!(
             "{n:>10} {seconds:>9.1} {:>12.0} {groups:>10} {largest:>14}",

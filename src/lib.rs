@@ -18,8 +18,8 @@
 pub mod batch;
 pub mod calibrate;
 pub mod classify;
-pub mod cluster;
 pub mod cli;
+pub mod cluster;
 pub mod drift;
 pub mod error;
 pub mod featurize;

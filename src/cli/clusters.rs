@@ -118,12 +118,21 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
 
     if args.evaluate.is_none() || args.output.as_os_str() != "-" {
         let mut sink = open_sink(&args.output, args.format, &CLUSTER_COLUMNS)?;
-        let mut unreadable = current.unreadable.iter().zip(&current.unreadable_at).peekable();
+        let mut unreadable = current
+            .unreadable
+            .iter()
+            .zip(&current.unreadable_at)
+            .peekable();
         for index in 0..current.complaints.len() {
             while let Some((error, _)) = unreadable.next_if(|(_, at)| **at == index) {
                 sink.write_row(&unreadable_cluster_fields(error))?;
             }
-            sink.write_row(&cluster_fields(&clustering, &complaints, index, &batch_names))?;
+            sink.write_row(&cluster_fields(
+                &clustering,
+                &complaints,
+                index,
+                &batch_names,
+            ))?;
         }
         for (error, _) in unreadable {
             sink.write_row(&unreadable_cluster_fields(error))?;
@@ -192,6 +201,8 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

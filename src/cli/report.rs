@@ -4,7 +4,9 @@
 use super::input::load_model;
 use crate::cluster::{ComplaintColumns, read_complaints};
 use crate::io::{EncodingChoice, InputFormat, ReadOptions};
-use crate::report::{ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, write_report};
+use crate::report::{
+    ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, write_report,
+};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -145,6 +147,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

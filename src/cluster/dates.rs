@@ -27,7 +27,8 @@ pub fn parse_date(text: &str) -> Option<String> {
         [year, month, day, ..] => (year, month, day),
         _ => return None,
     };
-    let (year, month, day): (u32, u32, u32) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let (year, month, day): (u32, u32, u32) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -54,7 +55,11 @@ mod tests {
             "2024-03-05 14:30:00",
             " 2024-3-5T08:00 ",
         ] {
-            assert_eq!(parse_date(written).as_deref(), Some("2024-03-05"), "{written}");
+            assert_eq!(
+                parse_date(written).as_deref(),
+                Some("2024-03-05"),
+                "{written}"
+            );
         }
     }
 

@@ -21,7 +21,11 @@ pub struct ClusterScores {
 /// Scores `predicted` group labels against `gold` ones, one each per complaint. A complaint whose gold label is
 /// `None` is alone in its gold group.
 pub fn score_clustering(predicted: &[usize], gold: &[Option<&str>]) -> ClusterScores {
-    assert_eq!(predicted.len(), gold.len(), "one label of each per complaint");
+    assert_eq!(
+        predicted.len(),
+        gold.len(),
+        "one label of each per complaint"
+    );
     let mut gold_ids: FxHashMap<&str, usize> = FxHashMap::default();
     let gold: Vec<usize> = gold
         .iter()
@@ -61,7 +65,13 @@ pub fn score_clustering(predicted: &[usize], gold: &[Option<&str>]) -> ClusterSc
     }
     let total = predicted.len().max(1) as f64;
     let (bcubed_precision, bcubed_recall) = (precision / total, recall / total);
-    let f1 = |p: f64, r: f64| if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+    let f1 = |p: f64, r: f64| {
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    };
     ClusterScores {
         complaints: predicted.len(),
         gold_groups: gold_sizes.len(),

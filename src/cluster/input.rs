@@ -73,7 +73,10 @@ pub fn read_complaints(
                 continue;
             }
         };
-        let gold = columns.gold.as_ref().and_then(|_| row.extra.pop().flatten());
+        let gold = columns
+            .gold
+            .as_ref()
+            .and_then(|_| row.extra.pop().flatten());
         if columns.gold.is_some() {
             gold_seen |= gold.is_some();
             table.gold.push(gold.filter(|g| !g.trim().is_empty()));
@@ -133,7 +136,10 @@ mod tests {
         assert_eq!(table.complaints[0].enterprise.as_deref(), Some("甲公司"));
         assert_eq!(table.complaints[1].date, None);
         assert_eq!(table.complaints[1].enterprise, None);
-        assert_eq!(table.gold, vec![Some("g1".to_string()), Some("g1".to_string())]);
+        assert_eq!(
+            table.gold,
+            vec![Some("g1".to_string()), Some("g1".to_string())]
+        );
         assert_eq!(table.warnings.len(), 1);
         assert!(table.warnings[0].contains("row 2"), "{}", table.warnings[0]);
         assert_eq!(table.unreadable.len(), 1);
@@ -145,9 +151,13 @@ mod tests {
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         writeln!(file, "id,text").unwrap();
         writeln!(file, "a,路灯不亮").unwrap();
-        let table =
-            read_complaints(file.path(), &ComplaintColumns::default(), &ReadOptions::default(), 2)
-                .unwrap();
+        let table = read_complaints(
+            file.path(),
+            &ComplaintColumns::default(),
+            &ReadOptions::default(),
+            2,
+        )
+        .unwrap();
         assert_eq!(table.complaints[0].batch, 2);
         assert_eq!(table.complaints[0].date, None);
     }

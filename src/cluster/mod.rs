@@ -4,8 +4,9 @@
 //! A complaint becomes the set of its content words and neighbouring-word pairs ([`terms`]), each weighted by
 //! its inverse document frequency over all complaints given, so that what is specific to one problem (a road's
 //! name, 城镇土地使用税, 消防验收) weighs far more than what every complaint of a topic says. Two complaints are
-//! the same problem when their [`Similarity`] reaches [`ClusterParams::threshold`]; groups are the connected
-//! components of that relation (union–find).
+//! the same problem when their [`Similarity`] reaches [`ClusterParams::threshold`]; groups are joined along
+//! such pairs, most similar first, as long as the two groups' first members are alike too (`link`), so that
+//! look-alike problems cannot chain into one.
 //!
 //! Comparing every pair is quadratic. Instead each complaint is indexed under its few rarest shared terms
 //! ([`ClusterParams::keys_per_complaint`]), which two complaints about one problem almost always have in
@@ -28,8 +29,10 @@ mod union_find;
 pub use evaluate::{ClusterScores, score_clustering};
 pub use input::{ComplaintColumns, ComplaintTable, read_complaints};
 pub use stopwords::{is_content_word, stop_words};
-pub use table::{CLUSTER_COLUMNS, cluster_fields, cluster_id, seen_before, unreadable_cluster_fields};
-pub use terms::{Term, TermAnalyzer, term_of, terms_of_words};
+pub use table::{
+    CLUSTER_COLUMNS, cluster_fields, cluster_id, seen_before, unreadable_cluster_fields,
+};
+pub use terms::{Term, TermAnalyzer, specific_kind, specifics, term_of, terms_of_words};
 
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -59,6 +62,8 @@ pub struct ClusterParams {
     pub keys_per_complaint: usize,
     /// Complaints compared per key when a key is common.
     pub leaders_per_key: usize,
+    /// Members of a group another group must come close to, to join it (see `link`).
+    pub sample_per_group: usize,
     /// Key words reported per group.
     pub key_words: usize,
     /// Whether two neighbouring words also count as a term.
@@ -70,10 +75,11 @@ pub struct ClusterParams {
 impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
-            similarity: Similarity::Overlap,
-            threshold: 0.3,
-            keys_per_complaint: 6,
-            leaders_per_key: 48,
+            similarity: Similarity::Cosine,
+            threshold: 0.28,
+            keys_per_complaint: 10,
+            leaders_per_key: 24,
+            sample_per_group: 5,
             key_words: 5,
             word_pairs: false,
             background: true,
@@ -156,7 +162,9 @@ pub fn cluster_with_terms(
     assert_eq!(complaints.len(), terms.len(), "one term list per complaint");
     let analyzer = TermAnalyzer::shared();
     let document_frequency = document_frequencies(&terms);
-    let prior = params.background.then(|| background::background(params.word_pairs));
+    let prior = params
+        .background
+        .then(|| background::background(params.word_pairs));
     let prior_frequency = |t: &Term| prior.map_or(0, |p| p.frequency.get(t).copied().unwrap_or(0));
     let n = (complaints.len() as u32 + prior.map_or(0, |p| p.documents)).max(1) as f32;
     let idf = |df: u32| (n / df as f32).ln() + 1.0;
@@ -165,7 +173,11 @@ pub fn cluster_with_terms(
         .map(|terms| {
             let terms: Vec<(Term, f32)> = terms
                 .iter()
-                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
+                .map(|&t| match specific_kind(t) {
+                    // Specifics only veto (see `similarity`); their words already count.
+                    Some(_) => (t, 0.0),
+                    None => (t, idf(document_frequency[&t] + prior_frequency(&t))),
+                })
                 .collect();
             let sum = terms.iter().map(|(_, w)| w).sum();
             let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
@@ -187,7 +199,7 @@ pub fn cluster_with_terms(
             postings.entry(key).or_default().push(i as u32);
         }
     }
-    let edges: Vec<(u32, u32)> = (0..complaints.len())
+    let mut edges: Vec<(f32, u32, u32)> = (0..complaints.len())
         .into_par_iter()
         .flat_map_iter(|i| {
             let mut candidates: Vec<u32> = Vec::new();
@@ -201,27 +213,77 @@ pub fn cluster_with_terms(
             let profiles = &profiles;
             candidates.into_iter().filter_map(move |j| {
                 let s = similarity(&profiles[i], &profiles[j as usize], params.similarity);
-                (s >= params.threshold).then_some((j, i as u32))
+                (s >= params.threshold).then_some((s, j, i as u32))
             })
         })
         .collect();
-    let mut groups = UnionFind::new(complaints.len());
-    for (a, b) in edges {
-        groups.union(a as usize, b as usize);
-    }
+    let groups = link(&mut edges, &profiles, params);
     let weight_of_word = |word: &str| {
         let t = term_of(word);
         idf(document_frequency.get(&t).copied().unwrap_or(1) + prior_frequency(&t))
     };
-    describe(complaints, &profiles, &weight_of_word, analyzer, groups, params)
+    describe(
+        complaints,
+        &profiles,
+        &weight_of_word,
+        analyzer,
+        groups,
+        params,
+    )
+}
+
+/// Joins complaints along the edges, most similar first, into groups. An edge joins two groups only when each
+/// end is similar enough to one of the other group's first members ([`ClusterParams::sample_per_group`]):
+/// plain single linkage would chain look-alikes into one huge group over a large batch (a complaint like a
+/// second, like a third about something else), while this keeps each group near where it started.
+fn link(edges: &mut [(f32, u32, u32)], profiles: &[Profile], params: &ClusterParams) -> UnionFind {
+    edges.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut groups = UnionFind::new(profiles.len());
+    // The first members of each group of more than one, by input order, kept under its root.
+    let mut samples: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    // Pairs of groups found too far apart, not checked again (a group's first members seldom change later).
+    let mut refused: FxHashSet<(usize, usize)> = FxHashSet::default();
+    let close = |member: u32, sample: &[u32]| {
+        sample.iter().any(|&other| {
+            similarity(
+                &profiles[member as usize],
+                &profiles[other as usize],
+                params.similarity,
+            ) >= params.threshold
+        })
+    };
+    for &(_, a, b) in edges.iter() {
+        let (root_a, root_b) = (groups.find(a as usize), groups.find(b as usize));
+        if root_a == root_b || refused.contains(&(root_a.min(root_b), root_a.max(root_b))) {
+            continue;
+        }
+        let sample_a = samples
+            .remove(&root_a)
+            .unwrap_or_else(|| vec![root_a as u32]);
+        let sample_b = samples
+            .remove(&root_b)
+            .unwrap_or_else(|| vec![root_b as u32]);
+        if !(close(a, &sample_b) && close(b, &sample_a)) {
+            refused.insert((root_a.min(root_b), root_a.max(root_b)));
+            samples.insert(root_a, sample_a);
+            samples.insert(root_b, sample_b);
+            continue;
+        }
+        let root = groups.union(root_a, root_b);
+        let mut sample = sample_a;
+        sample.extend(sample_b);
+        sample.sort_unstable();
+        sample.truncate(params.sample_per_group);
+        samples.insert(root, sample);
+    }
+    groups
 }
 
 /// In how many complaints each term occurs.
 fn document_frequencies(terms: &[Vec<Term>]) -> FxHashMap<Term, u32> {
     let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
     all.par_sort_unstable();
-    let mut frequencies =
-        FxHashMap::with_capacity_and_hasher(all.len() / 4, Default::default());
+    let mut frequencies = FxHashMap::with_capacity_and_hasher(all.len() / 4, Default::default());
     for run in all.chunk_by(|a, b| a == b) {
         frequencies.insert(run[0], run.len() as u32);
     }
@@ -243,24 +305,58 @@ fn rarest_shared(
     shared.into_iter().take(count).map(|(_, t)| t).collect()
 }
 
+/// Kinds of specifics (see [`terms::specifics`]).
+const SPECIFIC_KINDS: usize = 2;
+
+/// How alike two complaints are, 0 when they name different specifics of one kind (another road, another tax).
 fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
     let (mut i, mut j) = (0, 0);
     let (mut shared, mut shared_squares) = (0.0f32, 0.0f32);
-    while i < a.terms.len() && j < b.terms.len() {
-        let (ta, wa) = a.terms[i];
-        let tb = b.terms[j].0;
-        match ta.cmp(&tb) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                shared += wa;
-                shared_squares += wa * wa;
+    // Per kind of specific: named in a, named in b, a name in both.
+    let mut specifics = [(false, false, false); SPECIFIC_KINDS];
+    let mut note = |term: Term, side: usize| {
+        if let Some(kind) = specific_kind(term).filter(|&k| (k as usize) < SPECIFIC_KINDS) {
+            let seen = &mut specifics[kind as usize];
+            match side {
+                0 => seen.0 = true,
+                1 => seen.1 = true,
+                _ => seen.2 = true,
+            }
+        }
+    };
+    while i < a.terms.len() || j < b.terms.len() {
+        let ta = a.terms.get(i).map(|t| t.0);
+        let tb = b.terms.get(j).map(|t| t.0);
+        match (ta, tb) {
+            (Some(x), Some(y)) if x == y => {
+                let w = a.terms[i].1;
+                shared += w;
+                shared_squares += w * w;
+                note(x, 0);
+                note(x, 1);
+                note(x, 2);
                 i += 1;
                 j += 1;
             }
+            (Some(x), Some(y)) if x < y => {
+                note(x, 0);
+                i += 1;
+            }
+            (Some(x), None) => {
+                note(x, 0);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                note(y, 1);
+                j += 1;
+            }
+            (None, None) => break,
         }
     }
-    if shared == 0.0 {
+    let conflict = specifics
+        .iter()
+        .any(|&(in_a, in_b, both)| in_a && in_b && !both);
+    if shared == 0.0 || conflict {
         return 0.0;
     }
     match kind {
@@ -302,7 +398,13 @@ fn describe(
             let current_size = current(&members);
             let representative = representative(&members, complaints, profiles);
             let key_words = if members.len() > 1 {
-                key_words(&members, complaints, analyzer, weight_of_word, params.key_words)
+                key_words(
+                    &members,
+                    complaints,
+                    analyzer,
+                    weight_of_word,
+                    params.key_words,
+                )
             } else {
                 Vec::new()
             };
@@ -349,7 +451,11 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
         .copied()
         .filter(|&i| complaints[i].batch == 0)
         .collect();
-    let candidates = if current.is_empty() { members } else { &current[..] };
+    let candidates = if current.is_empty() {
+        members
+    } else {
+        &current[..]
+    };
     if candidates.len() == 1 {
         return candidates[0];
     }
@@ -454,7 +560,11 @@ mod tests {
         assert_ne!(group("a1"), group("b2"));
         let road = &clustering.clusters[group("a1")];
         assert_eq!(road.members.len(), 3);
-        assert!(road.key_words.contains(&"长江路".to_string()), "{:?}", road.key_words);
+        assert!(
+            road.key_words.contains(&"长江路".to_string()),
+            "{:?}",
+            road.key_words
+        );
     }
 
     #[test]

@@ -72,16 +72,64 @@ pub fn terms_of_words(words: &[String], pairs: bool) -> Vec<Term> {
     if pairs {
         terms.extend(words.windows(2).map(|pair| pair_term(&pair[0], &pair[1])));
     }
+    terms.extend(specifics(words));
     terms.sort_unstable();
     terms.dedup();
     terms
 }
 
+/// The top byte of a term: 0 for words and pieces, [`SPECIFIC`] | kind for a specific (see [`specifics`]).
+const KIND_SHIFT: u32 = 56;
+const HASH_BITS: u64 = (1 << KIND_SHIFT) - 1;
+const SPECIFIC: u64 = 0x80;
+
 /// The term of one word.
 pub fn term_of(word: &str) -> Term {
     let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
     word.hash(&mut hasher);
-    hasher.finish()
+    hasher.finish() & HASH_BITS
+}
+
+/// Which kind of specific a term names (0 roads and streets, 1 taxes), `None` for an ordinary term.
+pub fn specific_kind(term: Term) -> Option<u8> {
+    let top = term >> KIND_SHIFT;
+    (top & SPECIFIC != 0).then_some((top & !SPECIFIC) as u8)
+}
+
+/// Road and street names (长江路, 人民大街) and taxes (城镇土地使用税, 房产税) named in a text. Two complaints that
+/// both name a road, or both a tax, but no same one, are about different problems however alike the rest
+/// of their words: "another road, another tax" is the commonest look-alike.
+pub fn specifics(words: &[String]) -> Vec<Term> {
+    const ROAD_ENDS: [&str; 5] = ["路", "街", "大道", "巷", "桥"];
+    // Kinds of road, not names of one.
+    const GENERIC_ROADS: [&str; 8] = [
+        "高速公路",
+        "断头路",
+        "主干路",
+        "次干路",
+        "进厂路",
+        "马路",
+        "小路",
+        "大路",
+    ];
+    let mut found = Vec::new();
+    let mut push = |kind: u64, name: &str| {
+        found.push(term_of(name) | ((SPECIFIC | kind) << KIND_SHIFT));
+    };
+    for (i, word) in words.iter().enumerate() {
+        let chars = word.chars().count();
+        if ROAD_ENDS.iter().any(|end| word.ends_with(end)) {
+            if chars >= 3 && !GENERIC_ROADS.contains(&word.as_str()) {
+                push(0, word);
+            } else if chars == 1 && i > 0 && !words[i - 1].is_ascii() {
+                // jieba cut the name off its 路: 长江 / 路.
+                push(0, &format!("{}{word}", words[i - 1]));
+            }
+        } else if word.ends_with('税') && chars >= 3 {
+            push(1, word);
+        }
+    }
+    found
 }
 
 /// The term of two neighbouring words.
@@ -106,9 +154,32 @@ mod tests {
     }
 
     #[test]
+    fn roads_and_taxes_are_specifics() {
+        let analyzer = TermAnalyzer::default();
+        let kinds = |text: &str| -> Vec<u8> {
+            let mut kinds: Vec<u8> = specifics(&analyzer.words(text))
+                .into_iter()
+                .filter_map(specific_kind)
+                .collect();
+            kinds.sort();
+            kinds
+        };
+        assert_eq!(kinds("长江路路面塌陷"), [0]);
+        assert_eq!(kinds("城镇土地使用税和房产税太高"), [1, 1]);
+        assert!(kinds("高速公路收费太贵，道路不好走").is_empty());
+        assert!(specific_kind(term_of("长江路")).is_none());
+    }
+
+    #[test]
     fn stop_words_and_numbers_are_left_out() {
-        let words = TermAnalyzer::default().words("来电人反映：我公司2023年缴纳城镇土地使用税30万元");
+        let words =
+            TermAnalyzer::default().words("来电人反映：我公司2023年缴纳城镇土地使用税30万元");
         assert!(words.contains(&"城镇土地使用税".to_string()), "{words:?}");
-        assert!(!words.iter().any(|w| w == "来电人" || w == "2023" || w == "我公司"), "{words:?}");
+        assert!(
+            !words
+                .iter()
+                .any(|w| w == "来电人" || w == "2023" || w == "我公司"),
+            "{words:?}"
+        );
     }
 }

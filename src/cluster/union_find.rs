@@ -22,16 +22,18 @@ impl UnionFind {
         x
     }
 
-    pub fn union(&mut self, a: usize, b: usize) {
+    /// Joins the sets of `a` and `b`; returns the joined set's root.
+    pub fn union(&mut self, a: usize, b: usize) -> usize {
         let (mut a, mut b) = (self.find(a), self.find(b));
         if a == b {
-            return;
+            return a;
         }
         if self.size[a] < self.size[b] {
             std::mem::swap(&mut a, &mut b);
         }
         self.parent[b] = a;
         self.size[a] += self.size[b];
+        a
     }
 }
 

@@ -186,12 +186,7 @@ impl JsonlSource {
             .columns
             .extra
             .iter()
-            .map(|name| {
-                object
-                    .contains_key(name)
-                    .then(|| field(name))
-                    .transpose()
-            })
+            .map(|name| object.contains_key(name).then(|| field(name)).transpose())
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Row {
             number: self.number,

@@ -227,13 +227,23 @@ fn key_words(html: &mut String, r: &Report) {
         let words: String = c
             .key_words
             .iter()
-            .map(|k| format!("<span>{}<small>（{}）</small></span>", escape(&k.word), k.count))
+            .map(|k| {
+                format!(
+                    "<span>{}<small>（{}）</small></span>",
+                    escape(&k.word),
+                    k.count
+                )
+            })
             .collect();
         let _ = write!(
             html,
             r#"<tr><td>{}</td><td class="words">{}</td></tr>"#,
             escape(&c.name),
-            if words.is_empty() { "—".to_string() } else { words }
+            if words.is_empty() {
+                "—".to_string()
+            } else {
+                words
+            }
         );
     }
     html.push_str("</tbody></table></section>");
@@ -259,7 +269,11 @@ fn problem_row(html: &mut String, p: &Problem) {
     } else {
         let names: Vec<&str> = p.enterprises.iter().take(4).map(String::as_str).collect();
         let more = if p.enterprises.len() > 4 { "等" } else { "" };
-        format!("{}家：{}{more}", p.enterprises.len(), escape(&names.join("、")))
+        format!(
+            "{}家：{}{more}",
+            p.enterprises.len(),
+            escape(&names.join("、"))
+        )
     };
     let _ = write!(
         html,
@@ -318,7 +332,10 @@ mod tests {
 
     #[test]
     fn escaping_covers_markup_and_quotes() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert_eq!(excerpt("一二三四", 2), "一二…");
         assert_eq!(excerpt("一二", 2), "一二");
     }

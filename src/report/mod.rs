@@ -19,7 +19,8 @@ pub use keyness::{KeyWord, WordCounts, log_likelihood};
 pub use names::category_name;
 
 use crate::cluster::{
-    ClusterParams, Complaint, TermAnalyzer, cluster_id, cluster_with_terms, seen_before, terms_of_words,
+    ClusterParams, Complaint, TermAnalyzer, cluster_id, cluster_with_terms, seen_before,
+    terms_of_words,
 };
 use crate::error::TriageError;
 use crate::io::destination::Destination;
@@ -294,7 +295,11 @@ pub fn build_report(
 /// The summary in the office's own form: 共收集问题N件，涉及…个类别、…个部门；已交办…；已办结…
 pub fn headline(report: &Report) -> String {
     let share = |n: u64| 100.0 * n as f64 / report.total.max(1) as f64;
-    let categories = report.categories.iter().filter(|c| !c.label.is_empty()).count();
+    let categories = report
+        .categories
+        .iter()
+        .filter(|c| !c.label.is_empty())
+        .count();
     let departments = report
         .departments
         .iter()
@@ -346,7 +351,11 @@ fn examples(rows: &[ReportRow], label: &str, count: usize) -> Vec<(String, Strin
         a.review_reason
             .is_some()
             .cmp(&b.review_reason.is_some())
-            .then(b.confidence.unwrap_or(0.0).total_cmp(&a.confidence.unwrap_or(0.0)))
+            .then(
+                b.confidence
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.confidence.unwrap_or(0.0)),
+            )
     });
     of_label
         .into_iter()
@@ -383,10 +392,12 @@ impl ReportFormat {
 pub fn write_report(report: &Report, path: &Path, format: ReportFormat) -> Result<(), TriageError> {
     let bytes = match format {
         ReportFormat::Html => html::render(report).into_bytes(),
-        ReportFormat::Json => serde_json::to_vec_pretty(report).map_err(|e| TriageError::BadInput {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?,
+        ReportFormat::Json => {
+            serde_json::to_vec_pretty(report).map_err(|e| TriageError::BadInput {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?
+        }
         ReportFormat::Xlsx => xlsx::render(report).map_err(|e| TriageError::BadInput {
             path: path.to_path_buf(),
             message: format!("cannot write the workbook: {e}"),

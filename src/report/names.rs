@@ -57,12 +57,18 @@ pub fn review_reason_from_text(text: &str) -> String {
         ("no word", ReviewReason::NoKnownTerms),
         ("unlike any", ReviewReason::Unfamiliar),
         ("not a complaint", ReviewReason::NotAComplaint),
-        ("confidence below", ReviewReason::BelowThreshold { threshold: 0.0 }),
+        (
+            "confidence below",
+            ReviewReason::BelowThreshold { threshold: 0.0 },
+        ),
     ];
     known
         .iter()
         .find(|(prefix, _)| text.starts_with(prefix))
-        .map_or_else(|| text.to_string(), |(_, r)| review_reason_name(r).to_string())
+        .map_or_else(
+            || text.to_string(),
+            |(_, r)| review_reason_name(r).to_string(),
+        )
 }
 
 #[cfg(test)]

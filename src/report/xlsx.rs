@@ -12,7 +12,11 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
 
     let sheet = workbook.add_worksheet().set_name("概况")?;
     sheet.write_string_with_format(0, 0, &report.title, &bold)?;
-    sheet.write_string(1, 0, format!("数据：{}  生成日期：{}", report.source, report.date))?;
+    sheet.write_string(
+        1,
+        0,
+        format!("数据：{}  生成日期：{}", report.source, report.date),
+    )?;
     sheet.write_string_with_format(2, 0, &report.headline, &wrap)?;
     sheet.set_column_width(0, 100)?;
     let mut figures = vec![
@@ -32,7 +36,11 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     }
 
     let sheet = workbook.add_worksheet().set_name("类别")?;
-    header(sheet, &["类别", "类别代码", "承办部门", "件数", "人工复核", "特征词"], &bold)?;
+    header(
+        sheet,
+        &["类别", "类别代码", "承办部门", "件数", "人工复核", "特征词"],
+        &bold,
+    )?;
     for (i, c) in report.categories.iter().enumerate() {
         let row = 1 + i as u32;
         sheet.write_string(row, 0, &c.name)?;
@@ -65,8 +73,19 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     header(
         sheet,
         &[
-            "编号", "件数", "此前件数", "企业数", "涉及企业", "类别", "代表诉求编号", "代表性诉求",
-            "关键词", "首次", "最近", "往批次提出", "此前见于",
+            "编号",
+            "件数",
+            "此前件数",
+            "企业数",
+            "涉及企业",
+            "类别",
+            "代表诉求编号",
+            "代表性诉求",
+            "关键词",
+            "首次",
+            "最近",
+            "往批次提出",
+            "此前见于",
         ],
         &bold,
     )?;
