@@ -28,7 +28,7 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 th, td { border: 0.5pt solid #999; padding: 1.2mm 1.6mm; vertical-align: top; text-align: left;
   overflow-wrap: anywhere; word-break: break-word; }
 th { background: #e8eef5; }
-td.n, th.n { text-align: right; width: 14mm; }
+td.n, th.n { text-align: right; width: 17mm; white-space: nowrap; }
 .chart, figure { break-inside: avoid; page-break-inside: avoid; }
 figure { margin: 2mm 0 4mm; }
 svg.chart { display: block; width: 100%; height: auto; }
