@@ -136,8 +136,10 @@ pub struct Clustering {
 
 /// A complaint's weighted terms.
 struct Profile {
-    /// Sorted by term.
+    /// Ordinary terms with their weights, sorted by term.
     terms: Vec<(Term, f32)>,
+    /// Specific terms (roads, taxes), sorted: they only veto (see `similarity`).
+    specifics: Vec<Term>,
     sum: f32,
     sum_squares: f32,
 }
@@ -171,18 +173,18 @@ pub fn cluster_with_terms(
     let profiles: Vec<Profile> = terms
         .par_iter()
         .map(|terms| {
-            let terms: Vec<(Term, f32)> = terms
+            // Specifics sort last (their top bit is set); their words already count as ordinary terms.
+            let ordinary = terms.partition_point(|&t| specific_kind(t).is_none());
+            let specifics = terms[ordinary..].to_vec();
+            let terms: Vec<(Term, f32)> = terms[..ordinary]
                 .iter()
-                .map(|&t| match specific_kind(t) {
-                    // Specifics only veto (see `similarity`); their words already count.
-                    Some(_) => (t, 0.0),
-                    None => (t, idf(document_frequency[&t] + prior_frequency(&t))),
-                })
+                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
                 .collect();
             let sum = terms.iter().map(|(_, w)| w).sum();
             let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
             Profile {
                 terms,
+                specifics,
                 sum,
                 sum_squares,
             }
@@ -209,7 +211,15 @@ pub fn cluster_with_terms(
                 candidates.extend(leaders.iter().copied().filter(|&j| (j as usize) < i));
             }
             candidates.sort_unstable();
-            candidates.dedup();
+            // Only complaints sharing two keys are compared (one when a complaint has a single key): a word of
+            // three or more characters shared is already three keys (the word and its pieces), and most
+            // complaints that share one rare term only share nothing else.
+            let needed = keys[i].len().min(2);
+            let candidates: Vec<u32> = candidates
+                .chunk_by(|a, b| a == b)
+                .filter(|run| run.len() >= needed)
+                .map(|run| run[0])
+                .collect();
             let profiles = &profiles;
             candidates.into_iter().filter_map(move |j| {
                 let s = similarity(&profiles[i], &profiles[j as usize], params.similarity);
@@ -305,58 +315,28 @@ fn rarest_shared(
     shared.into_iter().take(count).map(|(_, t)| t).collect()
 }
 
-/// Kinds of specifics (see [`terms::specifics`]).
-const SPECIFIC_KINDS: usize = 2;
-
 /// How alike two complaints are, 0 when they name different specifics of one kind (another road, another tax).
 fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
+    if conflicting_specifics(&a.specifics, &b.specifics) {
+        return 0.0;
+    }
     let (mut i, mut j) = (0, 0);
     let (mut shared, mut shared_squares) = (0.0f32, 0.0f32);
-    // Per kind of specific: named in a, named in b, a name in both.
-    let mut specifics = [(false, false, false); SPECIFIC_KINDS];
-    let mut note = |term: Term, side: usize| {
-        if let Some(kind) = specific_kind(term).filter(|&k| (k as usize) < SPECIFIC_KINDS) {
-            let seen = &mut specifics[kind as usize];
-            match side {
-                0 => seen.0 = true,
-                1 => seen.1 = true,
-                _ => seen.2 = true,
-            }
-        }
-    };
-    while i < a.terms.len() || j < b.terms.len() {
-        let ta = a.terms.get(i).map(|t| t.0);
-        let tb = b.terms.get(j).map(|t| t.0);
-        match (ta, tb) {
-            (Some(x), Some(y)) if x == y => {
-                let w = a.terms[i].1;
-                shared += w;
-                shared_squares += w * w;
-                note(x, 0);
-                note(x, 1);
-                note(x, 2);
+    while i < a.terms.len() && j < b.terms.len() {
+        let (ta, wa) = a.terms[i];
+        let tb = b.terms[j].0;
+        match ta.cmp(&tb) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += wa;
+                shared_squares += wa * wa;
                 i += 1;
                 j += 1;
             }
-            (Some(x), Some(y)) if x < y => {
-                note(x, 0);
-                i += 1;
-            }
-            (Some(x), None) => {
-                note(x, 0);
-                i += 1;
-            }
-            (_, Some(y)) => {
-                note(y, 1);
-                j += 1;
-            }
-            (None, None) => break,
         }
     }
-    let conflict = specifics
-        .iter()
-        .any(|&(in_a, in_b, both)| in_a && in_b && !both);
-    if shared == 0.0 || conflict {
+    if shared == 0.0 {
         return 0.0;
     }
     match kind {
@@ -364,6 +344,26 @@ fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
         Similarity::Overlap => shared / a.sum.min(b.sum),
         Similarity::Jaccard => shared / (a.sum + b.sum - shared),
     }
+}
+
+/// Whether both name a specific of one kind (a road, a tax) but none of that kind in common.
+fn conflicting_specifics(a: &[Term], b: &[Term]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let kinds = |terms: &[Term]| {
+        terms
+            .iter()
+            .filter_map(|&t| specific_kind(t))
+            .fold(0u32, |m, k| m | 1 << k)
+    };
+    let common_kinds = kinds(a) & kinds(b);
+    let shared_kinds = a
+        .iter()
+        .filter(|t| b.contains(t))
+        .filter_map(|&t| specific_kind(t))
+        .fold(0u32, |m, k| m | 1 << k);
+    common_kinds & !shared_kinds != 0
 }
 
 /// Turns components into described groups, largest first.
@@ -386,11 +386,12 @@ fn describe(
             .filter(|&&i| complaints[i].batch == 0)
             .count()
     };
-    member_lists.sort_by(|a, b| {
-        current(b)
-            .cmp(&current(a))
-            .then(b.len().cmp(&a.len()))
-            .then(a[0].cmp(&b[0]))
+    member_lists.sort_by_cached_key(|members| {
+        (
+            std::cmp::Reverse(current(members)),
+            std::cmp::Reverse(members.len()),
+            members[0],
+        )
     });
     let clusters: Vec<Cluster> = member_lists
         .into_par_iter()
@@ -483,7 +484,7 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
 }
 
 /// Members looked at for a group's key words: enough to find what they share.
-const KEY_WORD_SAMPLE: usize = 200;
+const KEY_WORD_SAMPLE: usize = 50;
 
 /// The words shared by most members, weighted by how rare they are overall.
 fn key_words(

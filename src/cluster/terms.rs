@@ -5,7 +5,7 @@
 
 use super::stopwords::is_content_word;
 use crate::normalize::NormalizerSequence;
-use crate::segment::{JiebaSegmenter, Segmenter};
+use crate::segment::{DOMAIN_DICTIONARY, JiebaSegmenter, Segmenter};
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// A word's hash.
@@ -21,7 +21,10 @@ impl Default for TermAnalyzer {
     fn default() -> Self {
         TermAnalyzer {
             normalizer: NormalizerSequence::complaint_preset(),
-            segmenter: JiebaSegmenter::with_domain_dictionary(),
+            // Without HMM: about twice as fast, and a name jieba does not know comes out in pieces, which the
+            // two-character pieces of longer words meet anyway.
+            segmenter: JiebaSegmenter::new(DOMAIN_DICTIONARY.to_string(), false)
+                .expect("the shipped dictionary is valid"),
         }
     }
 }
@@ -85,9 +88,7 @@ const SPECIFIC: u64 = 0x80;
 
 /// The term of one word.
 pub fn term_of(word: &str) -> Term {
-    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-    word.hash(&mut hasher);
-    hasher.finish() & HASH_BITS
+    rustc_hash::FxBuildHasher.hash_one(word) & HASH_BITS
 }
 
 /// Which kind of specific a term names (0 roads and streets, 1 taxes), `None` for an ordinary term.
@@ -137,7 +138,7 @@ fn pair_term(first: &str, second: &str) -> Term {
     let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
     first.hash(&mut hasher);
     second.hash(&mut hasher);
-    hasher.finish()
+    hasher.finish() & HASH_BITS
 }
 
 #[cfg(test)]

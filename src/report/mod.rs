@@ -172,7 +172,8 @@ pub fn build_report(
             histogram[((confidence.clamp(0.0, 1.0) * 10.0) as usize).min(9)] += 1;
         }
         if !row.label.is_empty() {
-            counts.add(&row.label, words);
+            // Single characters (打, 找, 办) say little on their own in a report.
+            counts.add(&row.label, words.iter().filter(|w| w.chars().count() > 1));
         }
     }
     let mut key_words = counts.keywords(options.words_per_category);
@@ -214,7 +215,7 @@ pub fn build_report(
             count,
         })
         .collect();
-    review_reasons.sort_by(|a, b| b.count.cmp(&a.count));
+    review_reasons.sort_by_key(|reason| std::cmp::Reverse(reason.count));
 
     // Recurring problems.
     let complaints: Vec<Complaint> = rows
