@@ -114,6 +114,7 @@ fn io_stages(c: &mut Criterion) {
         text: "text".into(),
         id: Some("id".into()),
         label: None,
+        extra: Vec::new(),
     };
     let path = Path::new("bench.csv");
     let utf8 = table_bytes(&texts);

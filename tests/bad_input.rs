@@ -296,7 +296,7 @@ proptest! {
         }
         let dir = tempfile::tempdir().unwrap();
         let input = write(dir.path(), "in.csv", &bytes);
-        let columns = Columns { text: "text".into(), id: Some("id".into()), label: None };
+        let columns = Columns { text: "text".into(), id: Some("id".into()), label: None, extra: Vec::new() };
         let reader = TableReader::open(&input, &columns).unwrap();
         let (output, rejects) = (dir.path().join("out.csv"), dir.path().join("rejects.csv"));
         let sink = open_sink(&output, None, &decision_header(false)).unwrap();

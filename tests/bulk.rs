@@ -388,6 +388,7 @@ fn read_all(path: &Path, format: InputFormat) -> Result<Vec<Result<String, RowEr
         text: "text".into(),
         id: Some("id".into()),
         label: None,
+        extra: Vec::new(),
     };
     let options = ReadOptions {
         format: Some(format),

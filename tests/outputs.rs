@@ -465,6 +465,7 @@ fn the_library_writes_a_split_assignment_workbook_from_rows_and_decisions() {
     let dir = tempfile::tempdir().unwrap();
     let (input, rows) = office_input(dir.path());
     let columns = Columns {
+        extra: Vec::new(),
         text: "text".into(),
         id: Some("id".into()),
         label: None,

@@ -111,6 +111,7 @@ pub fn run(args: CasesArgs) -> anyhow::Result<ExitCode> {
             let reader = TableReader::open(
                 &file,
                 &Columns {
+                    extra: Vec::new(),
                     text: text_column,
                     id: id_column.clone(),
                     label: None,

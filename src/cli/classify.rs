@@ -114,6 +114,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         text: args.text_column.clone(),
         id: Some(args.id_column.clone()),
         label: None,
+        extra: Vec::new(),
     };
     let reader = TableReader::open_with(&args.input, &columns, &options)?;
     if let Some(encoding) = reader.detected_encoding()

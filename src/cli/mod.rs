@@ -3,11 +3,13 @@
 
 mod cases;
 mod classify;
+mod clusters;
 mod cv;
 mod drift;
 mod evaluate;
 mod input;
 mod registry;
+mod report;
 mod retrain;
 mod serve;
 mod token;
@@ -41,6 +43,10 @@ pub enum Command {
     Retrain(retrain::RetrainArgs),
     /// List a model registry's versions or roll back to an earlier one.
     Registry(registry::RegistryArgs),
+    /// Group complaints about the same concrete problem (共性问题), marking those raised in earlier batches.
+    Clusters(clusters::ClustersArgs),
+    /// The batch report: figures, charts, distinctive words and recurring problems, as HTML, JSON or XLSX.
+    Report(report::ReportArgs),
     /// How often intake routing was right, by month and department, from closed cases.
     Drift(drift::DriftArgs),
     /// Take cases into the store from a table, or export them as a 交办单 (one sheet per department).
@@ -64,5 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cases(args) => cases::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::Clusters(args) => clusters::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

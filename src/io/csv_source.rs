@@ -313,6 +313,12 @@ impl CsvSource {
                 field(index, name).map_err(fail)?
             });
         }
+        let extra = columns
+            .extra
+            .iter()
+            .map(|(name, index)| index.map(|i| field(i, name)).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
         Ok(Row {
             number,
             line,
@@ -320,6 +326,7 @@ impl CsvSource {
             text,
             label,
             fields,
+            extra,
         })
     }
 }
@@ -349,6 +356,10 @@ impl CsvSource {
                 label: None,
                 // A one-column table's only field is its text.
                 fields: vec![String::new()],
+                extra: self
+                    .columns
+                    .as_ref()
+                    .map_or_else(Vec::new, |c| vec![None; c.extra.len()]),
             }));
         }
         line_after
@@ -468,6 +479,7 @@ mod tests {
                 text: "text".into(),
                 id: Some("id".into()),
                 label: label.then(|| "label".into()),
+                extra: Vec::new(),
             },
             b',',
         )
@@ -487,6 +499,7 @@ mod tests {
     fn rows_of(bytes: &[u8], text: &str, id: Option<&str>) -> Vec<Result<Row, RowError>> {
         let path = Path::new("in.csv");
         let columns = Columns {
+            extra: Vec::new(),
             text: text.into(),
             id: id.map(str::to_string),
             label: None,
@@ -614,6 +627,7 @@ mod tests {
         ] {
             let input = detected_input(bytes.to_vec(), path);
             let columns = Columns {
+                extra: Vec::new(),
                 text: "text".into(),
                 id: Some("id".into()),
                 label: None,
@@ -636,6 +650,7 @@ mod tests {
             text: "text".into(),
             id: None,
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open_with_limit(input, path, &columns, b',', 1000).unwrap();
         assert_eq!(source.next_row().unwrap().unwrap().unwrap().text, "ok");
@@ -662,6 +677,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open(input, path, &columns, b',').unwrap();
         let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
@@ -689,6 +705,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         let mut source = CsvSource::open(input, path, &columns, b'\t').unwrap();
         let row = source.next_row().unwrap().unwrap().unwrap();
@@ -720,6 +737,7 @@ mod fuzz_regressions {
         )
         .unwrap();
         let columns = Columns {
+            extra: Vec::new(),
             text: "text".into(),
             id: Some("id".into()),
             label: None,

@@ -227,6 +227,13 @@ impl JsonlSource {
                 Some(other) => other.to_string(),
             })
             .collect();
+        // An optional column absent from an object is `None`, as a column absent from a table.
+        let extra = self
+            .columns
+            .extra
+            .iter()
+            .map(|name| object.contains_key(name).then(|| field(name)).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Row {
             number: self.number,
             line: self.line_number,
@@ -234,6 +241,7 @@ impl JsonlSource {
             text,
             label,
             fields,
+            extra,
         })
     }
 
@@ -315,6 +323,7 @@ mod tests {
             text: "text".into(),
             id: Some("id".into()),
             label: None,
+            extra: Vec::new(),
         };
         JsonlSource::open_with_limit(input, path, &columns, max)
     }

@@ -20,6 +20,8 @@ pub struct Columns {
     pub id: Option<String>,
     /// Required when set (training, evaluation).
     pub label: Option<String>,
+    /// Optional columns carried along (a date, an enterprise): read when the table has them.
+    pub extra: Vec<String>,
 }
 
 /// One data row.
@@ -36,6 +38,8 @@ pub struct Row {
     /// Every field of the row, in the order of the input's columns ([`RecordSource::columns`]), the text and id
     /// included: what an output that keeps the input's columns writes before the decision.
     pub fields: Vec<String>,
+    /// The values of [`Columns::extra`], in that order; `None` where the table has no such column.
+    pub extra: Vec<Option<String>>,
 }
 
 /// A data row that could not be read.
@@ -93,6 +97,8 @@ pub(crate) struct ColumnIndex {
     pub text: usize,
     pub id: Option<usize>,
     pub label: Option<(String, usize)>,
+    /// Each of [`Columns::extra`] with where it is, when present.
+    pub extra: Vec<(String, Option<usize>)>,
     pub n_columns: usize,
     /// Every column's name, surrounding spaces removed.
     pub names: Vec<String>,
@@ -119,6 +125,11 @@ impl ColumnIndex {
             text,
             id: columns.id.as_deref().and_then(find),
             label,
+            extra: columns
+                .extra
+                .iter()
+                .map(|name| (name.clone(), find(name)))
+                .collect(),
             n_columns: names.len(),
             names: names.iter().map(|n| n.trim().to_string()).collect(),
         })

@@ -288,6 +288,15 @@ impl SheetReader {
                     .map_or_else(String::new, |(_, v)| cell_display(v))
             })
             .collect();
+        let extra = index
+            .extra
+            .iter()
+            .map(|(name, column)| {
+                column
+                    .map(|c| value(c).map_err(|why| fail(format!("{name}: {why}"))))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Row {
             number,
             line: sheet_row,
@@ -295,6 +304,7 @@ impl SheetReader {
             text,
             label,
             fields,
+            extra,
         })
     }
 }

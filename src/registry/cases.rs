@@ -39,6 +39,7 @@ pub fn read_labelled(
             text: text_column.to_string(),
             id: None,
             label: Some(label_column.to_string()),
+            extra: Vec::new(),
         },
     )?;
     let mut rows = LabelledRows::default();

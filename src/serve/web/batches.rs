@@ -76,6 +76,7 @@ pub async fn upload(
         return Err(ApiError::field("file", format!("{name} is empty")));
     }
     let columns = Columns {
+        extra: Vec::new(),
         text: non_empty(query.text_column).unwrap_or_else(|| "text".into()),
         id: Some(non_empty(query.id_column).unwrap_or_else(|| "id".into())),
         label: None,

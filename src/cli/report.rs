@@ -1,0 +1,154 @@
+//! `triage report`: the batch report (HTML, JSON or XLSX by the output's extension) — headline figures,
+//! categories and departments, review, confidence, distinctive words, recurring problems, examples.
+
+use super::input::load_model;
+use crate::cluster::{ComplaintColumns, read_complaints};
+use crate::io::{EncodingChoice, InputFormat, ReadOptions};
+use crate::report::{
+    ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, write_report,
+};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The batch of complaints (CSV, TSV, JSONL or XLSX); triaged on the way unless it has a label column.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Model file or registry folder to triage with (default: the shipped model).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Earlier batches (columns id, text, optional date and enterprise): problems raised there again are marked.
+    #[arg(long, num_args = 1..)]
+    pub previous: Vec<PathBuf>,
+    /// The case store, for per-department open / overdue / closed figures.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// `report.html`, `report.json` or `report.xlsx`.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Output format (default: from the output's extension, HTML when it says nothing).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    #[arg(long, default_value = "企业诉求办理情况报告")]
+    pub title: String,
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    #[arg(long, default_value = "auto")]
+    pub encoding: String,
+    #[arg(long)]
+    pub sheet: Option<String>,
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    #[arg(long, default_value = "id")]
+    pub id_column: String,
+    /// A column of categories: when present, the batch is taken as triaged.
+    #[arg(long, default_value = "label")]
+    pub label_column: String,
+    #[arg(long, default_value = "date")]
+    pub date_column: String,
+    #[arg(long, default_value = "enterprise")]
+    pub enterprise_column: String,
+    /// A column saying whether a case is closed (办结 / closed).
+    #[arg(long, default_value = "status")]
+    pub status_column: String,
+    /// Recurring problems listed.
+    #[arg(long, default_value_t = 30)]
+    pub problems: usize,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    if args.store.is_some() {
+        anyhow::bail!(
+            "--store: this build has no case store yet, so per-department case figures cannot be reported; \
+             run without --store"
+        );
+    }
+    let pipeline = load_model(args.model.as_deref())?;
+    let options = ReadOptions {
+        format: args.input_format,
+        encoding: EncodingChoice::parse(&args.encoding).map_err(anyhow::Error::msg)?,
+        sheet: args.sheet.clone(),
+    };
+    let columns = ReportColumns {
+        text: args.text_column.clone(),
+        id: args.id_column.clone(),
+        label: args.label_column.clone(),
+        date: args.date_column.clone(),
+        enterprise: args.enterprise_column.clone(),
+        status: args.status_column.clone(),
+    };
+    let batch = read_batch(&args.input, &columns, &options, &pipeline)?;
+    let complaint_columns = ComplaintColumns {
+        text: args.text_column.clone(),
+        id: args.id_column.clone(),
+        date: args.date_column.clone(),
+        enterprise: args.enterprise_column.clone(),
+        gold: None,
+    };
+    let mut previous = Vec::new();
+    let mut batch_names = vec![file_name(&args.input)];
+    for (i, path) in args.previous.iter().enumerate() {
+        let earlier = read_complaints(path, &complaint_columns, &options, i + 1)?;
+        if !args.quiet {
+            for error in &earlier.unreadable {
+                eprintln!(
+                    "warning: {}, row {} (line {}): {} (not used)",
+                    path.display(),
+                    error.number,
+                    error.line,
+                    error.message
+                );
+            }
+        }
+        previous.extend(earlier.complaints);
+        batch_names.push(file_name(path));
+    }
+    let report_options = ReportOptions {
+        title: args.title.clone(),
+        source: file_name(&args.input),
+        recurring_shown: args.problems,
+        ..Default::default()
+    };
+    let report = build_report(&batch, &previous, &batch_names, &report_options);
+    let format = args
+        .format
+        .unwrap_or_else(|| ReportFormat::from_path(&args.output));
+    write_report(&report, &args.output, format)?;
+    if !args.quiet {
+        for error in &batch.unreadable {
+            eprintln!(
+                "error: {}, row {} (line {}): {} (not in the report)",
+                args.input.display(),
+                error.number,
+                error.line,
+                error.message
+            );
+        }
+        eprintln!(
+            "{} complaints{} reported in {:.1} s to {}: {}",
+            report.total,
+            if batch.triaged { " triaged and" } else { "" },
+            started.elapsed().as_secs_f64(),
+            args.output.display(),
+            report.headline
+        );
+    }
+    Ok(if batch.unreadable.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}

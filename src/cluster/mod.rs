@@ -1,0 +1,589 @@
+//! Recurring problems (共性问题): groups complaints that describe the same concrete problem, raised by different
+//! enterprises in their own words.
+//!
+//! A complaint becomes the set of its content words and neighbouring-word pairs ([`terms`]), each weighted by
+//! its inverse document frequency over all complaints given, so that what is specific to one problem (a road's
+//! name, 城镇土地使用税, 消防验收) weighs far more than what every complaint of a topic says. Two complaints are
+//! the same problem when their [`Similarity`] reaches [`ClusterParams::threshold`]; groups are joined along
+//! such pairs, most similar first, as long as the two groups' first members are alike too (`link`), so that
+//! look-alike problems cannot chain into one.
+//!
+//! Comparing every pair is quadratic. Instead each complaint is indexed under its few rarest shared terms
+//! ([`ClusterParams::keys_per_complaint`]), which two complaints about one problem almost always have in
+//! common, and compared only with complaints under the same keys: all of them when a key is rare, its first
+//! [`ClusterParams::leaders_per_key`] when it is common (members of a large group then join through those
+//! leaders). The work is bounded by complaints × keys × leaders, plus sorting: about n log n.
+//!
+//! Complaints from earlier batches ([`Complaint::batch`] > 0) are grouped together with the current ones, so a
+//! group that holds both is a problem raised again. This module decides nothing about files or output.
+
+mod background;
+pub mod dates;
+pub mod evaluate;
+pub mod input;
+mod stopwords;
+pub mod table;
+mod terms;
+mod union_find;
+
+pub use evaluate::{ClusterScores, score_clustering};
+pub use input::{ComplaintColumns, ComplaintTable, read_complaints};
+pub use stopwords::{is_content_word, stop_words};
+pub use table::{
+    CLUSTER_COLUMNS, cluster_fields, cluster_id, seen_before, unreadable_cluster_fields,
+};
+pub use terms::{Term, TermAnalyzer, specific_kind, specifics, term_of, terms_of_words};
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use union_find::UnionFind;
+
+/// How two complaints' weighted term sets are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Similarity {
+    /// Cosine of the IDF-weighted term vectors.
+    Cosine,
+    /// Weight of the shared terms over the weight of the smaller complaint's terms: a problem mentioned in
+    /// passing in a long complaint still counts in full.
+    Overlap,
+    /// Weight of the shared terms over the weight of all terms of either complaint.
+    Jaccard,
+}
+
+/// How complaints are grouped. The defaults were chosen on `corpora/clusters_tuning.csv` (docs/clusters.md).
+#[derive(Debug, Clone)]
+pub struct ClusterParams {
+    pub similarity: Similarity,
+    /// Two complaints at least this similar are the same problem.
+    pub threshold: f32,
+    /// Terms each complaint is indexed under: its rarest ones that some other complaint also has.
+    pub keys_per_complaint: usize,
+    /// Complaints compared per key when a key is common.
+    pub leaders_per_key: usize,
+    /// Members of a group another group must come close to, to join it (see `link`).
+    pub sample_per_group: usize,
+    /// Key words reported per group.
+    pub key_words: usize,
+    /// Whether two neighbouring words also count as a term.
+    pub word_pairs: bool,
+    /// Whether the team's corpus adds to the batch's document frequencies ([`background`]).
+    pub background: bool,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            similarity: Similarity::Cosine,
+            threshold: 0.28,
+            keys_per_complaint: 10,
+            leaders_per_key: 24,
+            sample_per_group: 5,
+            key_words: 5,
+            word_pairs: false,
+            background: true,
+        }
+    }
+}
+
+/// One complaint to group.
+#[derive(Debug, Clone, Default)]
+pub struct Complaint {
+    pub id: String,
+    pub text: String,
+    /// As written; see [`dates::parse_date`].
+    pub date: Option<String>,
+    pub enterprise: Option<String>,
+    /// 0 for the batch at hand, 1… for earlier batches.
+    pub batch: usize,
+}
+
+/// One group of complaints about the same problem.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cluster {
+    /// Indices of the complaints given, in input order.
+    pub members: Vec<usize>,
+    /// Members in the batch at hand.
+    pub current_size: usize,
+    /// The member closest to the group's centre (one of the batch at hand when there is one).
+    pub representative: usize,
+    /// The words most members share, most telling first.
+    pub key_words: Vec<String>,
+    /// Earliest and latest date among the members, `YYYY-MM-DD`.
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    /// Distinct enterprises among the members, sorted.
+    pub enterprises: Vec<String>,
+    /// Distinct batches the members come from, sorted (0 is the batch at hand).
+    pub batches: Vec<usize>,
+}
+
+impl Cluster {
+    /// Raised in the batch at hand and in an earlier one.
+    pub fn recurs(&self) -> bool {
+        self.batches.first() == Some(&0) && self.batches.len() > 1
+    }
+}
+
+/// The groups, largest first in the batch at hand.
+#[derive(Debug, Clone, Serialize)]
+pub struct Clustering {
+    pub clusters: Vec<Cluster>,
+    /// For each complaint, the index of its group in `clusters`.
+    pub cluster_of: Vec<usize>,
+}
+
+/// A complaint's weighted terms.
+struct Profile {
+    /// Ordinary terms with their weights, sorted by term.
+    terms: Vec<(Term, f32)>,
+    /// Specific terms (roads, taxes), sorted: they only veto (see `similarity`).
+    specifics: Vec<Term>,
+    sum: f32,
+    sum_squares: f32,
+}
+
+/// Groups `complaints` into problems.
+pub fn cluster(complaints: &[Complaint], params: &ClusterParams) -> Clustering {
+    let analyzer = TermAnalyzer::shared();
+    let terms: Vec<Vec<Term>> = complaints
+        .par_iter()
+        .map(|c| analyzer.terms(&c.text, params.word_pairs))
+        .collect();
+    cluster_with_terms(complaints, terms, params)
+}
+
+/// Groups `complaints` whose terms ([`TermAnalyzer::terms`] with [`ClusterParams::word_pairs`], one list per
+/// complaint) are already known.
+pub fn cluster_with_terms(
+    complaints: &[Complaint],
+    terms: Vec<Vec<Term>>,
+    params: &ClusterParams,
+) -> Clustering {
+    assert_eq!(complaints.len(), terms.len(), "one term list per complaint");
+    let analyzer = TermAnalyzer::shared();
+    let document_frequency = document_frequencies(&terms);
+    let prior = params
+        .background
+        .then(|| background::background(params.word_pairs));
+    let prior_frequency = |t: &Term| prior.map_or(0, |p| p.frequency.get(t).copied().unwrap_or(0));
+    let n = (complaints.len() as u32 + prior.map_or(0, |p| p.documents)).max(1) as f32;
+    let idf = |df: u32| (n / df as f32).ln() + 1.0;
+    let profiles: Vec<Profile> = terms
+        .par_iter()
+        .map(|terms| {
+            // Specifics sort last (their top bit is set); their words already count as ordinary terms.
+            let ordinary = terms.partition_point(|&t| specific_kind(t).is_none());
+            let specifics = terms[ordinary..].to_vec();
+            let terms: Vec<(Term, f32)> = terms[..ordinary]
+                .iter()
+                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
+                .collect();
+            let sum = terms.iter().map(|(_, w)| w).sum();
+            let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
+            Profile {
+                terms,
+                specifics,
+                sum,
+                sum_squares,
+            }
+        })
+        .collect();
+    let keys: Vec<Vec<Term>> = terms
+        .par_iter()
+        .map(|terms| rarest_shared(terms, &document_frequency, params.keys_per_complaint))
+        .collect();
+    drop(terms);
+    let mut postings: FxHashMap<Term, Vec<u32>> = FxHashMap::default();
+    for (i, keys) in keys.iter().enumerate() {
+        for &key in keys {
+            postings.entry(key).or_default().push(i as u32);
+        }
+    }
+    let mut edges: Vec<(f32, u32, u32)> = (0..complaints.len())
+        .into_par_iter()
+        .flat_map_iter(|i| {
+            let mut candidates: Vec<u32> = Vec::new();
+            for key in &keys[i] {
+                let posting = &postings[key];
+                let leaders = &posting[..posting.len().min(params.leaders_per_key)];
+                candidates.extend(leaders.iter().copied().filter(|&j| (j as usize) < i));
+            }
+            candidates.sort_unstable();
+            // Only complaints sharing two keys are compared (one when a complaint has a single key): a word of
+            // three or more characters shared is already three keys (the word and its pieces), and most
+            // complaints that share one rare term only share nothing else.
+            let needed = keys[i].len().min(2);
+            let candidates: Vec<u32> = candidates
+                .chunk_by(|a, b| a == b)
+                .filter(|run| run.len() >= needed)
+                .map(|run| run[0])
+                .collect();
+            let profiles = &profiles;
+            candidates.into_iter().filter_map(move |j| {
+                let s = similarity(&profiles[i], &profiles[j as usize], params.similarity);
+                (s >= params.threshold).then_some((s, j, i as u32))
+            })
+        })
+        .collect();
+    let groups = link(&mut edges, &profiles, params);
+    let weight_of_word = |word: &str| {
+        let t = term_of(word);
+        idf(document_frequency.get(&t).copied().unwrap_or(1) + prior_frequency(&t))
+    };
+    describe(
+        complaints,
+        &profiles,
+        &weight_of_word,
+        analyzer,
+        groups,
+        params,
+    )
+}
+
+/// Joins complaints along the edges, most similar first, into groups. An edge joins two groups only when each
+/// end is similar enough to one of the other group's first members ([`ClusterParams::sample_per_group`]):
+/// plain single linkage would chain look-alikes into one huge group over a large batch (a complaint like a
+/// second, like a third about something else), while this keeps each group near where it started.
+fn link(edges: &mut [(f32, u32, u32)], profiles: &[Profile], params: &ClusterParams) -> UnionFind {
+    edges.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut groups = UnionFind::new(profiles.len());
+    // The first members of each group of more than one, by input order, kept under its root.
+    let mut samples: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    // Pairs of groups found too far apart, not checked again (a group's first members seldom change later).
+    let mut refused: FxHashSet<(usize, usize)> = FxHashSet::default();
+    let close = |member: u32, sample: &[u32]| {
+        sample.iter().any(|&other| {
+            similarity(
+                &profiles[member as usize],
+                &profiles[other as usize],
+                params.similarity,
+            ) >= params.threshold
+        })
+    };
+    for &(_, a, b) in edges.iter() {
+        let (root_a, root_b) = (groups.find(a as usize), groups.find(b as usize));
+        if root_a == root_b || refused.contains(&(root_a.min(root_b), root_a.max(root_b))) {
+            continue;
+        }
+        let sample_a = samples
+            .remove(&root_a)
+            .unwrap_or_else(|| vec![root_a as u32]);
+        let sample_b = samples
+            .remove(&root_b)
+            .unwrap_or_else(|| vec![root_b as u32]);
+        if !(close(a, &sample_b) && close(b, &sample_a)) {
+            refused.insert((root_a.min(root_b), root_a.max(root_b)));
+            samples.insert(root_a, sample_a);
+            samples.insert(root_b, sample_b);
+            continue;
+        }
+        let root = groups.union(root_a, root_b);
+        let mut sample = sample_a;
+        sample.extend(sample_b);
+        sample.sort_unstable();
+        sample.truncate(params.sample_per_group);
+        samples.insert(root, sample);
+    }
+    groups
+}
+
+/// In how many complaints each term occurs.
+fn document_frequencies(terms: &[Vec<Term>]) -> FxHashMap<Term, u32> {
+    let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
+    all.par_sort_unstable();
+    let mut frequencies = FxHashMap::with_capacity_and_hasher(all.len() / 4, Default::default());
+    for run in all.chunk_by(|a, b| a == b) {
+        frequencies.insert(run[0], run.len() as u32);
+    }
+    frequencies
+}
+
+/// The `count` rarest of `terms` that some other complaint also has.
+fn rarest_shared(
+    terms: &[Term],
+    document_frequency: &FxHashMap<Term, u32>,
+    count: usize,
+) -> Vec<Term> {
+    let mut shared: Vec<(u32, Term)> = terms
+        .iter()
+        .map(|t| (document_frequency[t], *t))
+        .filter(|&(df, _)| df >= 2)
+        .collect();
+    shared.sort_unstable();
+    shared.into_iter().take(count).map(|(_, t)| t).collect()
+}
+
+/// How alike two complaints are, 0 when they name different specifics of one kind (another road, another tax).
+fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
+    if conflicting_specifics(&a.specifics, &b.specifics) {
+        return 0.0;
+    }
+    let (mut i, mut j) = (0, 0);
+    let (mut shared, mut shared_squares) = (0.0f32, 0.0f32);
+    while i < a.terms.len() && j < b.terms.len() {
+        let (ta, wa) = a.terms[i];
+        let tb = b.terms[j].0;
+        match ta.cmp(&tb) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += wa;
+                shared_squares += wa * wa;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    if shared == 0.0 {
+        return 0.0;
+    }
+    match kind {
+        Similarity::Cosine => shared_squares / (a.sum_squares * b.sum_squares).sqrt(),
+        Similarity::Overlap => shared / a.sum.min(b.sum),
+        Similarity::Jaccard => shared / (a.sum + b.sum - shared),
+    }
+}
+
+/// Whether both name a specific of one kind (a road, a tax) but none of that kind in common.
+fn conflicting_specifics(a: &[Term], b: &[Term]) -> bool {
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let kinds = |terms: &[Term]| {
+        terms
+            .iter()
+            .filter_map(|&t| specific_kind(t))
+            .fold(0u32, |m, k| m | 1 << k)
+    };
+    let common_kinds = kinds(a) & kinds(b);
+    let shared_kinds = a
+        .iter()
+        .filter(|t| b.contains(t))
+        .filter_map(|&t| specific_kind(t))
+        .fold(0u32, |m, k| m | 1 << k);
+    common_kinds & !shared_kinds != 0
+}
+
+/// Turns components into described groups, largest first.
+fn describe(
+    complaints: &[Complaint],
+    profiles: &[Profile],
+    weight_of_word: &(dyn Fn(&str) -> f32 + Sync),
+    analyzer: &TermAnalyzer,
+    mut groups: UnionFind,
+    params: &ClusterParams,
+) -> Clustering {
+    let mut by_root: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for i in 0..complaints.len() {
+        by_root.entry(groups.find(i)).or_default().push(i);
+    }
+    let mut member_lists: Vec<Vec<usize>> = by_root.into_values().collect();
+    let current = |members: &Vec<usize>| {
+        members
+            .iter()
+            .filter(|&&i| complaints[i].batch == 0)
+            .count()
+    };
+    member_lists.sort_by_cached_key(|members| {
+        (
+            std::cmp::Reverse(current(members)),
+            std::cmp::Reverse(members.len()),
+            members[0],
+        )
+    });
+    let clusters: Vec<Cluster> = member_lists
+        .into_par_iter()
+        .map(|members| {
+            let current_size = current(&members);
+            let representative = representative(&members, complaints, profiles);
+            let key_words = if members.len() > 1 {
+                key_words(
+                    &members,
+                    complaints,
+                    analyzer,
+                    weight_of_word,
+                    params.key_words,
+                )
+            } else {
+                Vec::new()
+            };
+            let dates: Vec<String> = members
+                .iter()
+                .filter_map(|&i| complaints[i].date.as_deref().and_then(dates::parse_date))
+                .collect();
+            let enterprises: BTreeSet<&str> = members
+                .iter()
+                .filter_map(|&i| complaints[i].enterprise.as_deref())
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .collect();
+            let batches: BTreeSet<usize> = members.iter().map(|&i| complaints[i].batch).collect();
+            Cluster {
+                current_size,
+                representative,
+                key_words,
+                first_date: dates.iter().min().cloned(),
+                last_date: dates.iter().max().cloned(),
+                enterprises: enterprises.into_iter().map(str::to_string).collect(),
+                batches: batches.into_iter().collect(),
+                members,
+            }
+        })
+        .collect();
+    let mut cluster_of = vec![0; complaints.len()];
+    for (index, cluster) in clusters.iter().enumerate() {
+        for &member in &cluster.members {
+            cluster_of[member] = index;
+        }
+    }
+    Clustering {
+        clusters,
+        cluster_of,
+    }
+}
+
+/// The member most like the group as a whole: highest cosine with the sum of the members' vectors. Members of
+/// the batch at hand are preferred, so the id can be looked up in it.
+fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profile]) -> usize {
+    let current: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| complaints[i].batch == 0)
+        .collect();
+    let candidates = if current.is_empty() {
+        members
+    } else {
+        &current[..]
+    };
+    if candidates.len() == 1 {
+        return candidates[0];
+    }
+    let mut centre: FxHashMap<Term, f32> = FxHashMap::default();
+    for &i in members {
+        for &(t, w) in &profiles[i].terms {
+            *centre.entry(t).or_default() += w;
+        }
+    }
+    let closeness = |i: usize| {
+        let profile = &profiles[i];
+        let dot: f32 = profile
+            .terms
+            .iter()
+            .map(|(t, w)| w * centre.get(t).copied().unwrap_or(0.0))
+            .sum();
+        dot / profile.sum_squares.sqrt().max(f32::MIN_POSITIVE)
+    };
+    candidates
+        .iter()
+        .copied()
+        .map(|i| (closeness(i), i))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map_or(candidates[0], |(_, i)| i)
+}
+
+/// Members looked at for a group's key words: enough to find what they share.
+const KEY_WORD_SAMPLE: usize = 50;
+
+/// The words shared by most members, weighted by how rare they are overall.
+fn key_words(
+    members: &[usize],
+    complaints: &[Complaint],
+    analyzer: &TermAnalyzer,
+    weight_of_word: &(dyn Fn(&str) -> f32 + Sync),
+    count: usize,
+) -> Vec<String> {
+    let sample = &members[..members.len().min(KEY_WORD_SAMPLE)];
+    let mut in_members: FxHashMap<String, usize> = FxHashMap::default();
+    for &i in sample {
+        let words: FxHashSet<String> = analyzer.words(&complaints[i].text).into_iter().collect();
+        for word in words {
+            *in_members.entry(word).or_default() += 1;
+        }
+    }
+    let needed = (sample.len() as f32 * 0.3).ceil().max(2.0) as usize;
+    let mut scored: Vec<(f32, String)> = in_members
+        .into_iter()
+        .filter(|(word, members)| *members >= needed && word.chars().count() > 1)
+        .map(|(word, members)| (members as f32 * weight_of_word(&word), word))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().take(count).map(|(_, w)| w).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complaint(id: &str, text: &str) -> Complaint {
+        Complaint {
+            id: id.into(),
+            text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    fn background() -> Vec<Complaint> {
+        [
+            "企业反映招工难，普工工资涨了还是招不到人",
+            "我公司出口退税迟迟未到账，资金周转困难",
+            "园区夜间路灯不亮，员工下夜班回家不安全",
+            "申请高新技术企业认定补贴，材料交了半年没有回音",
+            "银行抽贷断贷，续贷需要过桥资金，成本太高",
+            "办理环评审批手续太慢，项目无法开工",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| complaint(&format!("b{i}"), t))
+        .collect()
+    }
+
+    #[test]
+    fn one_problem_in_different_words_and_scripts_is_one_group() {
+        let mut complaints = background();
+        complaints.push(complaint(
+            "a1",
+            "工业园区长江路路面塌陷多处，大货车无法通行，请尽快修复长江路",
+        ));
+        complaints.push(complaint(
+            "a2",
+            "長江路路面塌陷已經三個月了，貨車進不了園區，影響發貨",
+        ));
+        complaints.push(complaint("a3", "长江路路面塌陷，货车通行困难"));
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        let group = |id: &str| {
+            let i = complaints.iter().position(|c| c.id == id).unwrap();
+            clustering.cluster_of[i]
+        };
+        assert_eq!(group("a1"), group("a2"));
+        assert_eq!(group("a1"), group("a3"));
+        assert_ne!(group("a1"), group("b2"));
+        let road = &clustering.clusters[group("a1")];
+        assert_eq!(road.members.len(), 3);
+        assert!(
+            road.key_words.contains(&"长江路".to_string()),
+            "{:?}",
+            road.key_words
+        );
+    }
+
+    #[test]
+    fn earlier_batches_make_a_group_recur() {
+        let mut complaints = background();
+        complaints.push(complaint("now", "开发区污水处理厂收费标准太高，企业负担重"));
+        complaints.push(Complaint {
+            batch: 1,
+            date: Some("2024-03-01".into()),
+            ..complaint("then", "开发区污水处理厂收费标准偏高，请核查")
+        });
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        let now = clustering.cluster_of[complaints.len() - 2];
+        let group = &clustering.clusters[now];
+        assert_eq!(group.members.len(), 2);
+        assert!(group.recurs());
+        assert_eq!(group.current_size, 1);
+        assert_eq!(group.first_date.as_deref(), Some("2024-03-01"));
+        assert_eq!(complaints[group.representative].id, "now");
+    }
+}

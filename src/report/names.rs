@@ -1,0 +1,89 @@
+//! The Chinese names office users read: categories (from the taxonomy, `shared/spec/taxonomy.csv`) and review
+//! reasons. A label the table does not know is shown as it is.
+
+use crate::review::ReviewReason;
+
+const CATEGORY_NAMES: [(&str, &str); 21] = [
+    ("tax", "税收"),
+    ("power_cost", "用电用能成本"),
+    ("financing", "融资贷款"),
+    ("training", "人才培训"),
+    ("labor", "用工社保"),
+    ("land", "用地"),
+    ("property_permit", "房产验收与办证"),
+    ("enforcement", "行政执法"),
+    ("policy_support", "政策扶持"),
+    ("fees", "涉企收费"),
+    ("infrastructure", "基础设施配套"),
+    ("education", "子女入学"),
+    ("environment", "环境保护"),
+    ("fire_safety", "消防"),
+    ("gov_service", "政务服务效能"),
+    ("trade", "外贸出口"),
+    ("market_regulation", "市场监管"),
+    ("payment_arrears", "拖欠企业账款"),
+    ("bidding", "招投标与政府采购"),
+    ("ip_protection", "知识产权保护"),
+    ("not_complaint", "非诉求"),
+];
+
+/// A category's Chinese name; the label itself when unknown, "未分类" when empty.
+pub fn category_name(label: &str) -> String {
+    if label.is_empty() {
+        return "未分类".into();
+    }
+    CATEGORY_NAMES
+        .iter()
+        .find(|(id, _)| *id == label)
+        .map_or_else(|| label.to_string(), |(_, name)| name.to_string())
+}
+
+/// A review reason as office users read it.
+pub fn review_reason_name(reason: &ReviewReason) -> &'static str {
+    match reason {
+        ReviewReason::EmptyText => "内容为空",
+        ReviewReason::NoKnownTerms => "无可识别的词语",
+        ReviewReason::Unfamiliar => "与已知诉求都不相似",
+        ReviewReason::NotAComplaint => "非诉求（问候、测试等）",
+        ReviewReason::BelowThreshold { .. } => "把握不足（低于该类别的置信门槛）",
+    }
+}
+
+/// A review reason written in a table (as `triage classify` writes it), read back into the same names.
+pub fn review_reason_from_text(text: &str) -> String {
+    let text = text.trim();
+    let known = [
+        ("empty text", ReviewReason::EmptyText),
+        ("no word", ReviewReason::NoKnownTerms),
+        ("unlike any", ReviewReason::Unfamiliar),
+        ("not a complaint", ReviewReason::NotAComplaint),
+        (
+            "confidence below",
+            ReviewReason::BelowThreshold { threshold: 0.0 },
+        ),
+    ];
+    known
+        .iter()
+        .find(|(prefix, _)| text.starts_with(prefix))
+        .map_or_else(
+            || text.to_string(),
+            |(_, r)| review_reason_name(r).to_string(),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_for_known_and_unknown_labels() {
+        assert_eq!(category_name("fire_safety"), "消防");
+        assert_eq!(category_name("新类别"), "新类别");
+        assert_eq!(category_name(""), "未分类");
+        assert_eq!(
+            review_reason_from_text("confidence below the label's threshold 0.412"),
+            "把握不足（低于该类别的置信门槛）"
+        );
+        assert_eq!(review_reason_from_text("转人工"), "转人工");
+    }
+}
