@@ -13,8 +13,9 @@
 
 use crate::error::TriageError;
 use crate::io::{
-    DecisionSink, RejectsFile, Row, RowError, TableReader, decision_fields, unreadable_fields,
+    DecisionSink, RejectsFile, Row, RowError, TableReader, decision_fields_in, unreadable_fields_in,
 };
+use crate::lang::Lang;
 use crate::pipeline::{Pipeline, Triage};
 use crate::review::ReviewReason;
 use std::collections::BTreeMap;
@@ -56,11 +57,24 @@ impl BatchProgress for NoProgress {
 
 /// Triages every row `reader` yields with `pipeline` and writes the decisions to `sink` (and rows without a
 /// decision to `rejects`, when given). Returns the tally; the sink and rejects file are finished (put in place)
-/// only when every row was written.
+/// only when every row was written. Review reasons are in Chinese.
 pub fn triage_table(
     reader: TableReader,
     pipeline: &Pipeline,
     explain: bool,
+    sink: Box<dyn DecisionSink>,
+    rejects: Option<RejectsFile>,
+    progress: Box<dyn BatchProgress>,
+) -> Result<Tally, TriageError> {
+    triage_table_in(reader, pipeline, explain, Lang::Zh, sink, rejects, progress)
+}
+
+/// [`triage_table`] with review reasons in `lang`.
+pub fn triage_table_in(
+    reader: TableReader,
+    pipeline: &Pipeline,
+    explain: bool,
+    lang: Lang,
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     progress: Box<dyn BatchProgress>,
@@ -70,6 +84,7 @@ pub fn triage_table(
         sink,
         rejects,
         explain,
+        lang,
         input,
         progress,
         tally: Tally::default(),
@@ -212,6 +227,7 @@ struct Writer {
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     explain: bool,
+    lang: Lang,
     input: PathBuf,
     progress: Box<dyn BatchProgress>,
     tally: Tally,
@@ -247,7 +263,12 @@ impl Writer {
             && decision.review_reason == Some(ReviewReason::EmptyText)
         {
             self.tally.rejected += 1;
-            return rejects.write(row.number, row.line, &row.id, "empty text");
+            return rejects.write(
+                row.number,
+                row.line,
+                &row.id,
+                &ReviewReason::EmptyText.text(self.lang),
+            );
         }
         let review = decision.needs_review();
         let counts = self
@@ -263,7 +284,7 @@ impl Writer {
             self.tally.routed += 1;
         }
         self.sink
-            .write_row(&decision_fields(&row.id, decision, self.explain))
+            .write_row(&decision_fields_in(&row.id, decision, self.explain, self.lang))
     }
 
     fn write_unreadable(&mut self, error: &RowError) -> Result<(), TriageError> {
@@ -282,7 +303,12 @@ impl Writer {
             ));
         }
         self.sink
-            .write_row(&unreadable_fields(&error.id, &error.message, self.explain))
+            .write_row(&unreadable_fields_in(
+                &error.id,
+                &error.message,
+                self.explain,
+                self.lang,
+            ))
     }
 }
 
@@ -304,35 +330,63 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// The end-of-run summary: counts, then routed and review counts per department.
+    /// The end-of-run summary in Chinese: counts, then routed and review counts per department.
     pub fn summary(&self, seconds: f64, rejects: Option<&Path>) -> String {
+        self.summary_in(seconds, rejects, Lang::Zh)
+    }
+
+    /// The end-of-run summary in `lang`; department names stay as the routing table has them.
+    pub fn summary_in(&self, seconds: f64, rejects: Option<&Path>, lang: Lang) -> String {
         let rate = self.rows as f64 / seconds.max(1e-9);
-        let rejected_to = match rejects {
+        let rejected_to = match (rejects, lang) {
             _ if self.rejected == 0 => String::new(),
-            Some(path) => format!(" (written to {})", path.display()),
-            None => " (in the output, sent to review)".into(),
+            (Some(path), Lang::Zh) => format!("（已写入 {}）", path.display()),
+            (Some(path), Lang::En) => format!(" (written to {})", path.display()),
+            (None, Lang::Zh) => "（在输出中，送人工审核）".into(),
+            (None, Lang::En) => " (in the output, sent to review)".into(),
         };
-        let mut summary = format!(
-            "{} rows read in {seconds:.1} s ({rate:.0} rows/s): {} routed automatically, {} sent to review, \
-             {} rejected{rejected_to}\n",
-            self.rows, self.routed, self.review, self.rejected
-        );
+        let mut summary = match lang {
+            Lang::Zh => format!(
+                "共读取 {} 行，用时 {seconds:.1} 秒（每秒 {rate:.0} 行）：自动分派 {}，送人工审核 {}，\
+                 拒收 {}{rejected_to}\n",
+                self.rows, self.routed, self.review, self.rejected
+            ),
+            Lang::En => format!(
+                "{} rows read in {seconds:.1} s ({rate:.0} rows/s): {} routed automatically, {} sent to review, \
+                 {} rejected{rejected_to}\n",
+                self.rows, self.routed, self.review, self.rejected
+            ),
+        };
         let mut departments: Vec<(&String, &DepartmentCounts)> = self.departments.iter().collect();
         departments.sort_by_key(|(_, c)| std::cmp::Reverse(c.routed + c.review));
+        let (routed, review, department) = match lang {
+            Lang::Zh => ("自动分派", "人工审核", "部门"),
+            Lang::En => ("routed", "review", "department"),
+        };
         if !departments.is_empty() {
-            summary.push_str(&format!("  {:>9} {:>9}  department\n", "routed", "review"));
+            summary.push_str(&format!(
+                "  {}  {}  {department}\n",
+                right_aligned(routed, 9),
+                right_aligned(review, 9)
+            ));
         }
         for (name, counts) in departments {
             let name = if name.is_empty() {
-                "(none: nothing to route on)"
+                lang.pick("（无部门：无从分派）", "(none: nothing to route on)")
             } else {
                 name
             };
             summary.push_str(&format!(
-                "  {:>9} {:>9}  {name}\n",
+                "  {:>9}  {:>9}  {name}\n",
                 counts.routed, counts.review
             ));
         }
         summary
     }
+}
+
+/// `text` right-aligned in `width` terminal columns.
+fn right_aligned(text: &str, width: usize) -> String {
+    let shown = unicode_width::UnicodeWidthStr::width(text);
+    format!("{}{text}", " ".repeat(width.saturating_sub(shown)))
 }

@@ -4,6 +4,7 @@
 //! thresholds are chosen on held-out (out-of-fold) predictions so that automatically routed cases reach a
 //! target precision. Text that is empty or has no word the model knows always goes to a person, with a reason.
 
+use crate::lang::Lang;
 use crate::metrics::{confidence_steps, lowest_threshold_reaching};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,24 +34,47 @@ pub const UNFAMILIAR_QUANTILE: f64 = 0.005;
 pub enum ReviewReason {
     EmptyText,
     NoKnownTerms,
+    /// The familiarity score is below the floor calibrated on held-out folds: no category fits.
     Unfamiliar,
+    /// The model's best guess is the reserved label `out_of_scope`: no category fits.
+    NoCategoryFits,
     NotAComplaint,
     BelowThreshold { threshold: f32 },
 }
 
+impl ReviewReason {
+    /// The reason as an office reads it (Chinese) or in English.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ReviewReason::EmptyText => lang.pick("空文本", "empty text").into(),
+            ReviewReason::NoKnownTerms => lang
+                .pick("没有模型认识的词", "no word the model knows")
+                .into(),
+            ReviewReason::Unfamiliar => lang
+                .pick(
+                    "无匹配类别（与训练过的诉求都不相似）",
+                    "no category fits (unlike any complaint the model was trained on)",
+                )
+                .into(),
+            ReviewReason::NoCategoryFits => lang.pick("无匹配类别", "no category fits").into(),
+            ReviewReason::NotAComplaint => lang
+                .pick(
+                    "不是诉求（问候、测试或无关内容）",
+                    "not a complaint (greeting, test or unrelated text)",
+                )
+                .into(),
+            ReviewReason::BelowThreshold { threshold } => match lang {
+                Lang::Zh => format!("置信度低于该类别的阈值 {threshold:.3}"),
+                Lang::En => format!("confidence below the label's threshold {threshold:.3}"),
+            },
+        }
+    }
+}
+
+/// English, for logs and messages to developers.
 impl std::fmt::Display for ReviewReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ReviewReason::EmptyText => write!(f, "empty text"),
-            ReviewReason::NoKnownTerms => write!(f, "no word the model knows"),
-            ReviewReason::Unfamiliar => write!(f, "unlike any complaint the model was trained on"),
-            ReviewReason::NotAComplaint => {
-                write!(f, "not a complaint (greeting, test or unrelated text)")
-            }
-            ReviewReason::BelowThreshold { threshold } => {
-                write!(f, "confidence below the label's threshold {threshold:.3}")
-            }
-        }
+        f.write_str(&self.text(Lang::En))
     }
 }
 

@@ -50,7 +50,7 @@ pub fn run(args: CvArgs) -> anyhow::Result<ExitCode> {
             .collect();
         writeln!(out, "fold macro-F1  {}", folds.join(" "))?;
         writeln!(out)?;
-        super::evaluate::print_report(&mut out, &result.pooled)?;
+        super::evaluate::print_report(&mut out, &result.pooled, &params.routing)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,7 +26,8 @@ mod xlsx_sink;
 pub mod xlsx_source;
 
 pub use decision::{
-    DECISION_COLUMNS, REASONS_COLUMN, decision_fields, decision_header, unreadable_fields,
+    DECISION_COLUMNS, REASONS_COLUMN, decision_fields, decision_fields_in, decision_header,
+    unreadable_fields, unreadable_fields_in,
 };
 pub use encoding::EncodingChoice;
 pub use record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError};
