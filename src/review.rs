@@ -26,8 +26,10 @@ pub struct ReviewPolicy {
 
 /// Default probability for a runner-up to be reported as a secondary label.
 pub const DEFAULT_SECONDARY_THRESHOLD: f32 = 0.2;
-/// Share of held-out cases allowed below the familiarity floor.
-pub const UNFAMILIAR_QUANTILE: f64 = 0.005;
+/// Share of held-out in-scope cases allowed below the familiarity floor: 2% (most of them were below their
+/// label's threshold anyway), which on our holdout sends to review out-of-scope complaints that a model without
+/// an `out_of_scope` class would route (docs/model.md).
+pub const UNFAMILIAR_QUANTILE: f64 = 0.02;
 
 /// Why a case goes to a person.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,10 +65,24 @@ impl ReviewReason {
                     "not a complaint (greeting, test or unrelated text)",
                 )
                 .into(),
-            ReviewReason::BelowThreshold { threshold } => match lang {
-                Lang::Zh => format!("置信度低于该类别的阈值 {threshold:.3}"),
-                Lang::En => format!("confidence below the label's threshold {threshold:.3}"),
-            },
+            ReviewReason::BelowThreshold { threshold } if *threshold > 1.0 => lang
+                .pick(
+                    "该类别不自动分派（留出验证中达不到目标准确率）",
+                    "this label is never routed automatically (it never reached the target precision on held-out folds)",
+                )
+                .into(),
+            ReviewReason::BelowThreshold { threshold } => {
+                // Above 0.999 three decimals would print 1.000, which no confidence reaches.
+                let shown = if *threshold > 0.999 {
+                    format!("{threshold:.4}")
+                } else {
+                    format!("{threshold:.3}")
+                };
+                match lang {
+                    Lang::Zh => format!("置信度低于该类别的阈值 {shown}"),
+                    Lang::En => format!("confidence below the label's threshold {shown}"),
+                }
+            }
         }
     }
 }
@@ -175,6 +191,28 @@ mod tests {
         assert!(precision_more < 0.95 || one_more.len() == predictions.len());
         // Label b was never predicted: everything goes to review.
         assert!(policy.threshold("b") > 1.0);
+    }
+
+    #[test]
+    fn reasons_read_in_chinese_or_english_and_never_print_one() {
+        let reason = ReviewReason::BelowThreshold { threshold: 0.9996 };
+        assert_eq!(reason.text(Lang::Zh), "置信度低于该类别的阈值 0.9996");
+        assert_eq!(
+            reason.text(Lang::En),
+            "confidence below the label's threshold 0.9996"
+        );
+        assert_eq!(
+            ReviewReason::BelowThreshold { threshold: 0.85 }.text(Lang::Zh),
+            "置信度低于该类别的阈值 0.850"
+        );
+        assert!(
+            ReviewReason::BelowThreshold { threshold: 1.01 }
+                .text(Lang::Zh)
+                .contains("不自动分派")
+        );
+        assert_eq!(ReviewReason::NoCategoryFits.text(Lang::Zh), "无匹配类别");
+        assert_eq!(ReviewReason::NoCategoryFits.text(Lang::En), "no category fits");
+        assert_eq!(ReviewReason::EmptyText.to_string(), "empty text");
     }
 
     #[test]

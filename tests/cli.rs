@@ -15,10 +15,27 @@ fn classify_with_the_default_model_yields_one_row_per_input_row() {
     let mut correct = 0;
     for (row, input) in rows.iter().zip(&expected) {
         assert_eq!(row["id"], input[0]);
+        // Three decimals, never 1.000.
         let confidence: f64 = row["confidence"].parse().unwrap();
-        assert!((0.0..=1.0).contains(&confidence));
-        assert!(!row["department"].is_empty());
-        assert_eq!(row["alternatives"].split('|').count(), 2);
+        assert!((0.0..=0.999).contains(&confidence), "{}", row["confidence"]);
+        assert_eq!(row["confidence"].split_once('.').unwrap().1.len(), 3);
+        // The Chinese name of the category, after the label.
+        assert!(!row["category_name"].is_ascii(), "{:?}", row);
+        assert!(
+            !row["department"].is_empty()
+                || complaint_triage::pipeline::is_reserved_label(&row["label"])
+        );
+        // At most two alternatives, each at least 0.01 likely, with its Chinese name.
+        let alternatives: Vec<&str> = row["alternatives"]
+            .split('|')
+            .filter(|a| !a.is_empty())
+            .collect();
+        assert!(alternatives.len() <= 2);
+        for alternative in alternatives {
+            let (name, p) = alternative.rsplit_once(':').unwrap();
+            assert!(p.parse::<f64>().unwrap() >= 0.01, "{alternative}");
+            assert!(!name.is_ascii() && name.ends_with(')'), "{alternative}");
+        }
         assert_eq!(row["review"] == "true", !row["review_reason"].is_empty());
         correct += (row["label"] == input[2]) as usize;
     }
@@ -138,8 +155,8 @@ fn empty_text_and_invalid_utf8_rows_are_accounted_for() {
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"]);
     assert_eq!(rows[0]["review"], "true");
-    assert_eq!(rows[0]["review_reason"], "empty text");
-    assert_eq!(rows[3]["review_reason"], "empty text");
+    assert_eq!(rows[0]["review_reason"], "空文本");
+    assert_eq!(rows[3]["review_reason"], "空文本");
     assert!(
         rows[1]["review_reason"].contains("not valid UTF-8"),
         "{:?}",
@@ -243,25 +260,27 @@ fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_us
 }
 
 #[test]
-fn a_dictionary_without_word_features_is_refused() {
+fn a_dictionary_keeps_its_terms_whole_in_the_words_of_a_char_ngram_model() {
     let dir = tempfile::tempdir().unwrap();
     let training = small_training_file(dir.path());
     let dictionary = dir.path().join("dict.txt");
-    std::fs::write(&dictionary, "城镇土地使用税 1000\n").unwrap();
+    std::fs::write(&dictionary, "退税慢难题 100000\n").unwrap();
+    let model = dir.path().join("m.model");
     let output = triage(&[
         "train",
         "--input",
         training.to_str().unwrap(),
         "--output",
-        dir.path().join("m.model").to_str().unwrap(),
+        model.to_str().unwrap(),
         "--dictionary",
         dictionary.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("--word-ngrams"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(!dir.path().join("m.model").exists());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model = complaint_triage::pipeline::model_file::load(&model).unwrap();
+    let text = "企业反映退税慢难题";
+    assert!(model.words(text).contains(&"退税慢难题"), "{:?}", model.words(text));
+    // Without it, jieba splits the made-up term.
+    let plain = train_small_model(dir.path());
+    let plain = complaint_triage::pipeline::model_file::load(&plain).unwrap();
+    assert!(!plain.words(text).contains(&"退税慢难题"));
 }

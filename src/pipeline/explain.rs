@@ -23,6 +23,9 @@ const MAX_REASONS: usize = 5;
 const MIN_REASONS: usize = 3;
 /// … and beyond those, only words with at least this share of the positive push.
 const MIN_EXTRA_SHARE: f32 = 0.05;
+/// A one-character word (课, 说, 想) is a reason only with at least this share: alone it rarely tells a reader
+/// why.
+const MIN_SINGLE_CHAR_SHARE: f32 = 0.10;
 
 /// One word that pushed the decision, as written in the input, with its share of the decision's positive push
 /// (0–1; the shares of all words pushing towards the label sum to 1).
@@ -147,7 +150,10 @@ pub(super) fn reasons(
     if positive <= 0.0 {
         return Vec::new();
     }
-    candidates.retain(|c| c.0 > 0.0);
+    candidates.retain(|c| {
+        c.0 > 0.0
+            && (original[c.1.clone()].chars().count() > 1 || c.0 / positive >= MIN_SINGLE_CHAR_SHARE)
+    });
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
     candidates
         .into_iter()

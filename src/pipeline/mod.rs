@@ -163,6 +163,8 @@ impl Pipeline {
         ranked.sort_by(|a, b| probabilities[*b].total_cmp(&probabilities[*a]));
         let best = ranked[0];
         let label = labels[best].clone();
+        // Thresholds above 0.999 exist (a label right 95% of the time only from 0.9996 on): they are compared
+        // with the probability itself, and only the reported confidence is capped.
         let confidence = probabilities[best].min(MAX_CONFIDENCE);
         let review_reason = if unfamiliar {
             Some(ReviewReason::Unfamiliar)
@@ -171,7 +173,7 @@ impl Pipeline {
         } else if label == NOT_A_COMPLAINT {
             Some(ReviewReason::NotAComplaint)
         } else {
-            self.review.check(&label, confidence)
+            self.review.check(&label, probabilities[best])
         };
         let secondary = ranked
             .get(1)

@@ -328,16 +328,20 @@ pub fn fit_analyzed(
             let best = (0..probabilities.len())
                 .max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b]))
                 .unwrap_or(0);
-            (best, probabilities[best].min(MAX_CONFIDENCE), best == truth)
+            (best, probabilities[best], best == truth)
         })
         .collect();
     // Familiarity is calibrated on the held-out rows of real categories: rows labelled out_of_scope or
     // not_complaint are what it should catch, not what it must let through.
-    let top_scores: Vec<f32> = held_out_scores
+    let row_top_scores: Vec<f32> = held_out_scores
+        .iter()
+        .map(|s| s.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        .collect();
+    let top_scores: Vec<f32> = row_top_scores
         .iter()
         .zip(&targets)
         .filter(|(_, t)| !is_reserved_label(&label_set[**t]))
-        .map(|(s, _)| s.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        .map(|(&s, _)| s)
         .collect();
     let mut review = ReviewPolicy::fit(&label_set, &held_out_predictions, |label| {
         params.precision_for(label)
@@ -347,11 +351,15 @@ pub fn fit_analyzed(
     let outcomes: Vec<Outcome> = held_out_predictions
         .iter()
         .zip(&targets)
-        .map(|(&(best, confidence, _), &truth)| Outcome {
+        .zip(&row_top_scores)
+        .map(|((&(best, confidence, _), &truth), &top_score)| Outcome {
             truth: label_set[truth].clone(),
             predicted: label_set[best].clone(),
-            confidence,
-            auto_routed: review.check(&label_set[best], confidence).is_none(),
+            confidence: confidence.min(MAX_CONFIDENCE),
+            // As `Pipeline::decide` would: reserved labels and unfamiliar text go to a person.
+            auto_routed: !is_reserved_label(&label_set[best])
+                && top_score >= review.min_top_score
+                && review.check(&label_set[best], confidence).is_none(),
         })
         .collect();
     let held_out = Evaluation::compute(&outcomes);
@@ -372,7 +380,12 @@ pub fn fit_analyzed(
         params_json: serde_json::to_string(params).unwrap_or_default(),
         held_out_json: ModelCard::held_out_from(&held_out),
         temperature: calibrator.temperature,
-        top_band: TopBand::from_held_out(&held_out_predictions),
+        top_band: TopBand::from_held_out(
+            &held_out_predictions
+                .iter()
+                .map(|&(label, p, correct)| (label, p.min(MAX_CONFIDENCE), correct))
+                .collect::<Vec<_>>(),
+        ),
     };
     Ok(TrainedPipeline {
         pipeline: Pipeline {
