@@ -228,13 +228,17 @@ fn a_closed_pipe_ends_quietly() {
 }
 
 #[test]
-fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_uses() {
+fn word_features_are_the_default_and_the_card_says_which_features_a_model_uses() {
     let dir = tempfile::tempdir().unwrap();
     let training = small_training_file(dir.path());
     let chars_only = dir.path().join("chars.model");
     let with_words = dir.path().join("words.model");
-    train_model(&training, &chars_only, &[]);
-    train_model(&training, &with_words, &["--word-ngrams", "2"]);
+    train_model(
+        &training,
+        &chars_only,
+        &["--word-ngrams", "0", "--char-ngrams", "1-3"],
+    );
+    train_model(&training, &with_words, &[]);
     let card = |name: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap()
     };
@@ -244,18 +248,23 @@ fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_us
     );
     assert_eq!(
         card("words.card.json")["params"]["tfidf"]["word_ngram_max"],
-        2
+        1
     );
-    // Word features add terms: jieba's words and word pairs on top of the same char n-grams.
-    assert!(
-        std::fs::metadata(&with_words).unwrap().len()
-            > std::fs::metadata(&chars_only).unwrap().len()
+    assert_eq!(
+        card("words.card.json")["params"]["tfidf"]["char_ngram_max"],
+        2
     );
     let input = "id,text\nA1,我公司城镇土地使用税负担太重，希望减免\nA2,銀行抽貸，續貸要過橋資金，利息太高\n";
     for model in [&chars_only, &with_words] {
-        let rows = classify_csv(Some(model), input, &[]);
+        let rows = classify_csv(Some(model), input, &["--explain"]);
         let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str()).collect();
         assert_eq!(labels, ["tax", "financing"], "{}", model.display());
+        // Both segment: their reasons are whole words, the dictionary term among them.
+        assert!(
+            rows[0]["reasons"].contains("城镇土地使用税:"),
+            "{}",
+            rows[0]["reasons"]
+        );
     }
 }
 

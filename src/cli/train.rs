@@ -28,10 +28,10 @@ pub struct TrainingOptions {
     pub no_class_weights: bool,
     /// Longest word n-gram from jieba segmentation used as features: 1 words, 2 words and word bigrams, 0 none
     /// (char n-grams only; every model still segments, for its reasons).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 1)]
     pub word_ngrams: usize,
     /// Char n-gram lengths, `MIN-MAX` (`0-0` turns char features off).
-    #[arg(long, default_value = "1-3")]
+    #[arg(long, default_value = "1-2")]
     pub char_ngrams: String,
     /// How the vocabulary is cut to --max-features terms: the terms a first model weighs most, or the most
     /// frequent.

@@ -23,8 +23,8 @@ const MAX_REASONS: usize = 5;
 const MIN_REASONS: usize = 3;
 /// … and beyond those, only words with at least this share of the positive push.
 const MIN_EXTRA_SHARE: f32 = 0.05;
-/// A one-character word (课, 说, 想) is a reason only with at least this share: alone it rarely tells a reader
-/// why.
+/// A one-character word (课, 说, 想) with less than this share is a reason only to make up three: alone it
+/// rarely tells a reader why.
 const MIN_SINGLE_CHAR_SHARE: f32 = 0.10;
 
 /// One word that pushed the decision, as written in the input, with its share of the decision's positive push
@@ -150,17 +150,25 @@ pub(super) fn reasons(
     if positive <= 0.0 {
         return Vec::new();
     }
-    candidates.retain(|c| {
-        c.0 > 0.0
-            && (original[c.1.clone()].chars().count() > 1 || c.0 / positive >= MIN_SINGLE_CHAR_SHARE)
-    });
+    candidates.retain(|c| c.0 > 0.0);
     candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
-    candidates
+    // One-character words come last unless they carry a real share, so they only fill up to three reasons.
+    let single_and_weak = |c: &(f32, Range<usize>)| {
+        original[c.1.clone()].chars().count() == 1 && c.0 / positive < MIN_SINGLE_CHAR_SHARE
+    };
+    let (weak, strong): (Vec<_>, Vec<_>) = candidates.into_iter().partition(single_and_weak);
+    let mut chosen: Vec<(f32, Range<usize>)> = strong
         .into_iter()
         .enumerate()
         .take_while(|(rank, c)| *rank < MIN_REASONS || c.0 / positive >= MIN_EXTRA_SHARE)
         .take(MAX_REASONS)
-        .map(|(_, (push, span))| Reason {
+        .map(|(_, c)| c)
+        .collect();
+    let missing = MIN_REASONS.saturating_sub(chosen.len());
+    chosen.extend(weak.into_iter().take(missing));
+    chosen
+        .into_iter()
+        .map(|(push, span)| Reason {
             term: original[span].to_string(),
             weight: push / positive,
         })
