@@ -13,7 +13,8 @@
 
 use crate::error::TriageError;
 use crate::io::{
-    DecisionSink, RejectsFile, Row, RowError, TableReader, decision_fields_in, unreadable_fields_in,
+    DecisionSink, OutputLayout, RejectsFile, Row, RowError, TableReader, decision_fields_in,
+    decision_header, unreadable_fields_in,
 };
 use crate::lang::Lang;
 use crate::pipeline::{Pipeline, Triage};
@@ -55,9 +56,9 @@ impl BatchProgress for NoProgress {
     fn unreadable(&mut self, _: &str) {}
 }
 
-/// Triages every row `reader` yields with `pipeline` and writes the decisions to `sink` (and rows without a
-/// decision to `rejects`, when given). Returns the tally; the sink and rejects file are finished (put in place)
-/// only when every row was written. Review reasons are in Chinese.
+/// Triages every row `reader` yields with `pipeline` and writes the decisions alone (the lean form) to `sink`
+/// (and rows without a decision to `rejects`, when given). Returns the tally; the sink and rejects file are
+/// finished (put in place) only when every row was written. Review reasons are in Chinese.
 pub fn triage_table(
     reader: TableReader,
     pipeline: &Pipeline,
@@ -66,21 +67,42 @@ pub fn triage_table(
     rejects: Option<RejectsFile>,
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
-    triage_table_in(reader, pipeline, explain, Lang::Zh, sink, rejects, progress)
+    let layout = OutputLayout::decisions_only(&decision_header(explain));
+    triage_table_as(reader, pipeline, explain, &layout, sink, rejects, progress)
 }
 
-/// [`triage_table`] with review reasons in `lang`.
+/// As [`triage_table`], each output row laid out by `layout` (e.g. the input's columns, then the decision's);
+/// `sink` must have been opened for the same layout.
+pub fn triage_table_as(
+    reader: TableReader,
+    pipeline: &Pipeline,
+    explain: bool,
+    layout: &OutputLayout,
+    sink: Box<dyn DecisionSink>,
+    rejects: Option<RejectsFile>,
+    progress: Box<dyn BatchProgress>,
+) -> Result<Tally, TriageError> {
+    triage_table_in(
+        reader, pipeline, explain, layout, Lang::Zh, sink, rejects, progress,
+    )
+}
+
+/// As [`triage_table_as`], with review reasons in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub fn triage_table_in(
     reader: TableReader,
     pipeline: &Pipeline,
     explain: bool,
+    layout: &OutputLayout,
     lang: Lang,
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
     let input = reader.path().to_path_buf();
+    let empty_input = reader.is_empty_input();
     let writer = Writer {
+        layout: layout.clone(),
         sink,
         rejects,
         explain,
@@ -89,12 +111,17 @@ pub fn triage_table_in(
         progress,
         tally: Tally::default(),
     };
-    let Writer {
-        sink,
-        rejects,
-        tally,
-        ..
-    } = run_stages(reader, pipeline, explain, writer)?;
+    let (
+        Writer {
+            sink,
+            rejects,
+            mut tally,
+            ..
+        },
+        blank_lines,
+    ) = run_stages(reader, pipeline, explain, writer)?;
+    tally.blank_lines = blank_lines;
+    tally.empty_input = empty_input;
     sink.finish()?;
     if let Some(rejects) = rejects {
         rejects.finish()?;
@@ -114,18 +141,19 @@ struct Decided {
     decisions: Vec<Triage>,
 }
 
-/// Reads, triages and writes; returns the writer for its files and tally once every row is written. On an error
-/// nothing more is read and no file is put in place.
+/// Reads, triages and writes; returns the writer for its files and tally once every row is written, and the
+/// blank lines the reader skipped. On an error nothing more is read and no file is put in place.
 fn run_stages(
     mut reader: TableReader,
     pipeline: &Pipeline,
     explain: bool,
     mut writer: Writer,
-) -> Result<Writer, TriageError> {
-    std::thread::scope(|scope| {
+) -> Result<(Writer, u64), TriageError> {
+    let reading = &mut reader;
+    let written = std::thread::scope(|scope| {
         let (chunks, chunks_in) = sync_channel::<Result<Chunk, TriageError>>(CHUNKS_IN_FLIGHT);
         let (decided, decided_in) = sync_channel::<Decided>(CHUNKS_IN_FLIGHT);
-        scope.spawn(move || read_chunks(&mut reader, &chunks));
+        scope.spawn(move || read_chunks(reading, &chunks));
         let writing = scope.spawn(move || writer.write_all(decided_in).map(|()| writer));
         let mut failure = None;
         for chunk in chunks_in.iter() {
@@ -157,7 +185,8 @@ fn run_stages(
             Some(error) => Err(error),
             None => written,
         }
-    })
+    })?;
+    Ok((written, reader.blank_lines()))
 }
 
 /// Cuts the input into chunks on a thread of its own, so that a chunk goes out when it is full or when no row
@@ -224,6 +253,7 @@ fn read_chunks(reader: &mut TableReader, chunks: &SyncSender<Result<Chunk, Triag
 
 /// The writing stage: the outputs and what has been written to them.
 struct Writer {
+    layout: OutputLayout,
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     explain: bool,
@@ -244,7 +274,7 @@ impl Writer {
                         let decision = decisions
                             .next()
                             .expect("triage_batch yields one decision per text");
-                        self.write_decision(&row, &decision)?;
+                        self.write_decision(row, &decision)?;
                     }
                     Err(error) => self.write_unreadable(&error)?,
                 }
@@ -257,7 +287,7 @@ impl Writer {
         Ok(())
     }
 
-    fn write_decision(&mut self, row: &Row, decision: &Triage) -> Result<(), TriageError> {
+    fn write_decision(&mut self, row: Row, decision: &Triage) -> Result<(), TriageError> {
         self.tally.rows += 1;
         if let Some(rejects) = &mut self.rejects
             && decision.review_reason == Some(ReviewReason::EmptyText)
@@ -283,8 +313,8 @@ impl Writer {
             counts.routed += 1;
             self.tally.routed += 1;
         }
-        self.sink
-            .write_row(&decision_fields_in(&row.id, decision, self.explain, self.lang))
+        let fields = decision_fields_in(&row.id, decision, self.explain, self.lang);
+        self.sink.write_row(&self.layout.row(&row.fields, fields))
     }
 
     fn write_unreadable(&mut self, error: &RowError) -> Result<(), TriageError> {
@@ -302,13 +332,9 @@ impl Writer {
                 error.message
             ));
         }
+        let fields = unreadable_fields_in(&error.id, &error.message, self.explain, self.lang);
         self.sink
-            .write_row(&unreadable_fields_in(
-                &error.id,
-                &error.message,
-                self.explain,
-                self.lang,
-            ))
+            .write_row(&self.layout.unreadable_row(&error.id, fields))
     }
 }
 
@@ -327,6 +353,19 @@ pub struct Tally {
     pub rejected: u64,
     /// By department name; the empty name is "no department" (nothing to route on).
     pub departments: BTreeMap<String, DepartmentCounts>,
+    /// Blank lines of the input that were no rows (in a table of one column a blank line is a row).
+    pub blank_lines: u64,
+    /// The input held nothing: no header and no rows.
+    pub empty_input: bool,
+}
+
+/// Below this many rows or seconds a rate says nothing.
+const RATE_MIN_ROWS: u64 = 1000;
+const RATE_MIN_SECONDS: f64 = 0.5;
+
+/// `count` and the noun, singular for one.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
 
 impl Tally {
@@ -337,7 +376,11 @@ impl Tally {
 
     /// The end-of-run summary in `lang`; department names stay as the routing table has them.
     pub fn summary_in(&self, seconds: f64, rejects: Option<&Path>, lang: Lang) -> String {
-        let rate = self.rows as f64 / seconds.max(1e-9);
+        let rate = match lang {
+            _ if self.rows < RATE_MIN_ROWS || seconds < RATE_MIN_SECONDS => String::new(),
+            Lang::Zh => format!("（每秒 {:.0} 行）", self.rows as f64 / seconds),
+            Lang::En => format!(" ({:.0} rows/s)", self.rows as f64 / seconds),
+        };
         let rejected_to = match (rejects, lang) {
             _ if self.rejected == 0 => String::new(),
             (Some(path), Lang::Zh) => format!("（已写入 {}）", path.display()),
@@ -345,18 +388,35 @@ impl Tally {
             (None, Lang::Zh) => "（在输出中，送人工审核）".into(),
             (None, Lang::En) => " (in the output, sent to review)".into(),
         };
-        let mut summary = match lang {
+        let mut summary = String::new();
+        if self.empty_input {
+            summary.push_str(lang.pick(
+                "输入为空：没有表头，也没有行\n",
+                "the input is empty: no header and no rows\n",
+            ));
+        }
+        summary.push_str(&match lang {
             Lang::Zh => format!(
-                "共读取 {} 行，用时 {seconds:.1} 秒（每秒 {rate:.0} 行）：自动分派 {}，送人工审核 {}，\
-                 拒收 {}{rejected_to}\n",
+                "共读取 {} 行，用时 {seconds:.1} 秒{rate}：自动分派 {}，送人工审核 {}，拒收 {}{rejected_to}\n",
                 self.rows, self.routed, self.review, self.rejected
             ),
             Lang::En => format!(
-                "{} rows read in {seconds:.1} s ({rate:.0} rows/s): {} routed automatically, {} sent to review, \
-                 {} rejected{rejected_to}\n",
-                self.rows, self.routed, self.review, self.rejected
+                "{} read in {seconds:.1} s{rate}: {} routed automatically, {} sent to review, {} rejected{rejected_to}\n",
+                counted(self.rows, "row", "rows"),
+                self.routed,
+                self.review,
+                self.rejected
             ),
-        };
+        });
+        if self.blank_lines > 0 {
+            summary.push_str(&match lang {
+                Lang::Zh => format!("跳过空行 {} 个（不算作行）\n", self.blank_lines),
+                Lang::En => format!(
+                    "{} skipped (not rows)\n",
+                    counted(self.blank_lines, "blank line", "blank lines")
+                ),
+            });
+        }
         let mut departments: Vec<(&String, &DepartmentCounts)> = self.departments.iter().collect();
         departments.sort_by_key(|(_, c)| std::cmp::Reverse(c.routed + c.review));
         let (routed, review, department) = match lang {
@@ -365,7 +425,7 @@ impl Tally {
         };
         if !departments.is_empty() {
             summary.push_str(&format!(
-                "  {}  {}  {department}\n",
+                "  {} {}  {department}\n",
                 right_aligned(routed, 9),
                 right_aligned(review, 9)
             ));
@@ -377,7 +437,7 @@ impl Tally {
                 name
             };
             summary.push_str(&format!(
-                "  {:>9}  {:>9}  {name}\n",
+                "  {:>9} {:>9}  {name}\n",
                 counts.routed, counts.review
             ));
         }
@@ -385,7 +445,7 @@ impl Tally {
     }
 }
 
-/// `text` right-aligned in `width` terminal columns.
+/// `text` right-aligned in `width` terminal columns (a Chinese character takes two).
 fn right_aligned(text: &str, width: usize) -> String {
     let shown = unicode_width::UnicodeWidthStr::width(text);
     format!("{}{text}", " ".repeat(width.saturating_sub(shown)))

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TriageError {
-    #[error("{path}: {source}")]
+    /// The OS error is described in the message and not chained as a source, so that it is printed once.
+    #[error("{path}: {}", describe_io(error))]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: no column named '{column}'; the columns are: {}", available.join(", "))]
     MissingColumn {
@@ -51,10 +51,32 @@ pub enum TriageError {
 }
 
 impl TriageError {
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         TriageError::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+
+    /// The I/O error inside, if this is one (a closed pipe is not worth an error message).
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            TriageError::Io { error, .. } => Some(error.kind()),
+            _ => None,
+        }
+    }
+}
+
+/// An OS error in a few plain words; the OS's own text for the rarer ones.
+pub fn describe_io(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "no such file or folder".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "is a folder, not a file".into(),
+        ErrorKind::NotADirectory => "a part of the path is not a folder".into(),
+        ErrorKind::StorageFull => "the disk is full".into(),
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".into(),
+        _ => error.to_string(),
     }
 }

@@ -21,11 +21,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // A closed pipe (`triage classify … | head`) is not an error.
-            if error
-                .chain()
-                .filter_map(|e| e.downcast_ref::<std::io::Error>())
-                .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            let closed_pipe =
+                |kind: Option<std::io::ErrorKind>| kind == Some(std::io::ErrorKind::BrokenPipe);
+            if error.chain().any(|e| {
+                closed_pipe(e.downcast_ref::<std::io::Error>().map(|e| e.kind()))
+                    || closed_pipe(
+                        e.downcast_ref::<complaint_triage::TriageError>()
+                            .and_then(|e| e.io_kind()),
+                    )
+            }) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("error: {error:#}");

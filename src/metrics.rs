@@ -4,7 +4,7 @@
 //! Precision and recall are computed here rather than with linfa's `ConfusionMatrix`, whose `precision()` and
 //! `recall()` are swapped in linfa 0.8.1.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One evaluated case: the true label, the predicted label, its confidence and whether it was auto-routed.
 #[derive(Debug, Clone)]
@@ -66,6 +66,77 @@ pub struct Evaluation {
     pub reliability: Vec<ReliabilityBin>,
     /// For each of [`PRECISION_TARGETS`], the coverage one global confidence threshold would reach.
     pub precision_coverage: Vec<PrecisionCoverage>,
+    /// Automatically routed rows, and how many of them were right.
+    #[serde(default)]
+    pub auto_routed: usize,
+    #[serde(default)]
+    pub auto_routed_correct: usize,
+    /// 95% Wilson interval of `auto_routed_precision`: what the realized precision says about the true one.
+    #[serde(default)]
+    pub auto_routed_precision_interval: (f64, f64),
+    /// What training promised for automatically routed cases; set on a model's own held-out evaluation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<PrecisionPromise>,
+}
+
+/// The precision a model promises for the cases it routes automatically, label by label, and how sure the
+/// out-of-fold evidence behind each threshold makes that promise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionPromise {
+    /// One-sided confidence level of the lower bound each threshold had to reach the target with.
+    pub level: f64,
+    /// How the bound is computed.
+    pub method: String,
+    pub labels: Vec<LabelPromise>,
+}
+
+/// One label's threshold and the out-of-fold evidence for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelPromise {
+    pub label: String,
+    /// Precision promised for this label's automatically routed cases.
+    pub target: f64,
+    /// Minimum confidence to route; above 1 when no threshold is supported (everything goes to review).
+    pub threshold: f32,
+    /// Out-of-fold cases predicted as this label, and of those, routed and routed rightly at `threshold`.
+    pub predicted: usize,
+    pub routed: usize,
+    pub correct: usize,
+    /// Out-of-fold precision at `threshold` and its lower bound at `level`.
+    pub precision: f64,
+    pub lower_bound: f64,
+    /// Whether the evidence supports any threshold; when not, every case of the label goes to review until
+    /// closed cases accumulate.
+    pub supported: bool,
+    /// Correct out-of-fold cases the label would need at the least (all of them right) to support a threshold.
+    pub cases_needed: usize,
+}
+
+/// Normal quantile for a one-sided confidence `level` (0.5 < level < 1).
+pub fn one_sided_z(level: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(level)
+}
+
+/// Wilson score interval of a proportion `successes / n` at normal quantile `z`; (0, 1) when `n` is 0.
+pub fn wilson_interval(successes: usize, n: usize, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The fewest cases, all of them right, whose Wilson lower bound at `z` reaches `target`.
+pub fn cases_needed(target: f64, z: f64) -> usize {
+    if target >= 1.0 {
+        return usize::MAX;
+    }
+    (z * z * target / (1.0 - target)).ceil().max(1.0) as usize
 }
 
 /// F1 of one class; 0 when it has neither predictions nor support.
@@ -163,6 +234,10 @@ impl Evaluation {
             confusion,
             reliability,
             precision_coverage: precision_coverage(outcomes),
+            auto_routed: auto_total,
+            auto_routed_correct: auto_correct,
+            auto_routed_precision_interval: wilson_interval(auto_correct, auto_total, 1.959_964),
+            promise: None,
         }
     }
 }
@@ -207,6 +282,19 @@ pub fn lowest_threshold_reaching(steps: &[ConfidenceStep], target: f64) -> Optio
     steps
         .iter()
         .rfind(|step| step.precision() >= target)
+        .copied()
+}
+
+/// The lowest threshold whose routed cases reach `target` precision with a Wilson lower bound at `z`, if any
+/// does: a point estimate on few cases is too often above the truth, the bound much less so.
+pub fn lowest_threshold_bounded(
+    steps: &[ConfidenceStep],
+    target: f64,
+    z: f64,
+) -> Option<ConfidenceStep> {
+    steps
+        .iter()
+        .rfind(|step| wilson_interval(step.correct, step.routed, z).0 >= target)
         .copied()
 }
 

@@ -2,10 +2,15 @@
 //!
 //! A case is routed automatically only when its calibrated confidence reaches its label's threshold; the
 //! thresholds are chosen on held-out (out-of-fold) predictions so that automatically routed cases reach a
-//! target precision. Text that is empty or has no word the model knows always goes to a person, with a reason.
+//! target precision — not by the point estimate, which on few cases lands above the truth too often, but by a
+//! lower confidence bound (Wilson, one-sided at [`DEFAULT_PRECISION_CONFIDENCE`]): a label with too few held-out
+//! cases to support any threshold sends everything to review until closed cases accumulate. Text that is empty or has no word the model knows always goes to a person, with a reason.
 
 use crate::lang::Lang;
-use crate::metrics::{confidence_steps, lowest_threshold_reaching};
+use crate::metrics::{
+    LabelPromise, PrecisionPromise, cases_needed, confidence_steps, lowest_threshold_bounded,
+    one_sided_z, wilson_interval,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -26,6 +31,10 @@ pub struct ReviewPolicy {
 
 /// Default probability for a runner-up to be reported as a secondary label.
 pub const DEFAULT_SECONDARY_THRESHOLD: f32 = 0.2;
+/// One-sided confidence level of the lower bound on out-of-fold precision that each label's threshold must
+/// reach the target with. Chosen with `cargo bench --bench learning_curve` (docs/model.md): the lowest level at
+/// which precision reached on held-out data stays within 0.01 of the target at every training size measured.
+pub const DEFAULT_PRECISION_CONFIDENCE: f64 = 0.8;
 /// Share of held-out in-scope cases allowed below the familiarity floor: 2% (most of them were below their
 /// label's threshold anyway), which on our holdout sends to review out-of-scope complaints that a model without
 /// an `out_of_scope` class would route (docs/model.md).
@@ -113,18 +122,22 @@ impl ReviewPolicy {
             .unwrap_or(self.default_threshold)
     }
 
-    /// Chooses, for each label, the lowest threshold at which held-out cases predicted as that label and at
-    /// least that confident reach the label's target precision. A label that never reaches it gets a threshold
-    /// above 1: all its cases go to review.
+    /// Chooses, for each label, the lowest threshold at which the held-out cases predicted as that label and at
+    /// least that confident reach the label's target precision with their Wilson lower bound at the one-sided
+    /// confidence `level`. A label where no threshold does gets one above 1: all its cases go to review. Returns
+    /// the policy and the promise it makes, label by label, with its evidence.
     ///
     /// `predictions` are (predicted label index, confidence, correct?) for held-out rows.
     pub fn fit(
         labels: &[String],
         predictions: &[(usize, f32, bool)],
         target: impl Fn(&str) -> f64,
-    ) -> Self {
+        level: f64,
+    ) -> (Self, PrecisionPromise) {
+        let z = one_sided_z(level);
         let mut thresholds = BTreeMap::new();
         let mut targets = BTreeMap::new();
+        let mut promises = Vec::with_capacity(labels.len());
         for (index, label) in labels.iter().enumerate() {
             let wanted = target(label);
             let mine: Vec<(f32, bool)> = predictions
@@ -132,18 +145,42 @@ impl ReviewPolicy {
                 .filter(|p| p.0 == index)
                 .map(|p| (p.1, p.2))
                 .collect();
-            let threshold = lowest_threshold_reaching(&confidence_steps(mine), wanted)
-                .map_or(f32::INFINITY, |step| step.threshold);
-            thresholds.insert(label.clone(), threshold.min(1.01));
+            let predicted = mine.len();
+            let step = lowest_threshold_bounded(&confidence_steps(mine), wanted, z);
+            let threshold = step.map_or(1.01, |step| step.threshold.min(1.01));
+            let (routed, correct) = step.map_or((0, 0), |step| (step.routed, step.correct));
+            promises.push(LabelPromise {
+                label: label.clone(),
+                target: wanted,
+                threshold,
+                predicted,
+                routed,
+                correct,
+                precision: if routed == 0 {
+                    0.0
+                } else {
+                    correct as f64 / routed as f64
+                },
+                lower_bound: wilson_interval(correct, routed, z).0,
+                supported: step.is_some(),
+                cases_needed: cases_needed(wanted, z),
+            });
+            thresholds.insert(label.clone(), threshold);
             targets.insert(label.clone(), wanted);
         }
-        ReviewPolicy {
+        let policy = ReviewPolicy {
             target_precision: targets,
             thresholds,
             default_threshold: 1.01,
             secondary_threshold: DEFAULT_SECONDARY_THRESHOLD,
             min_top_score: f32::NEG_INFINITY,
-        }
+        };
+        let promise = PrecisionPromise {
+            level,
+            method: "Wilson score lower bound, one-sided".into(),
+            labels: promises,
+        };
+        (policy, promise)
     }
 
     /// Sets the familiarity floor from held-out top scores: the [`UNFAMILIAR_QUANTILE`] quantile.
@@ -177,8 +214,11 @@ mod tests {
             let correct = confidence >= 0.8 || i % 2 == 0;
             predictions.push((0, confidence, correct));
         }
-        let policy = ReviewPolicy::fit(&labels, &predictions, |_| 0.95);
+        let (policy, promise) = ReviewPolicy::fit(&labels, &predictions, |_| 0.95, 0.8);
         let threshold = policy.threshold("a");
+        let a = &promise.labels[0];
+        assert!(a.supported && a.lower_bound >= 0.95 && a.threshold == threshold);
+        assert!(!promise.labels[1].supported);
         let routed: Vec<_> = predictions.iter().filter(|p| p.1 >= threshold).collect();
         let precision = routed.iter().filter(|p| p.2).count() as f64 / routed.len() as f64;
         assert!(precision >= 0.95, "precision {precision}");
@@ -187,8 +227,9 @@ mod tests {
             .iter()
             .filter(|p| p.1 >= threshold - 0.0101)
             .collect::<Vec<_>>();
-        let precision_more = one_more.iter().filter(|p| p.2).count() as f64 / one_more.len() as f64;
-        assert!(precision_more < 0.95 || one_more.len() == predictions.len());
+        let correct_more = one_more.iter().filter(|p| p.2).count();
+        let bound_more = wilson_interval(correct_more, one_more.len(), one_sided_z(0.8)).0;
+        assert!(bound_more < 0.95 || one_more.len() == predictions.len());
         // Label b was never predicted: everything goes to review.
         assert!(policy.threshold("b") > 1.0);
     }
@@ -213,6 +254,38 @@ mod tests {
         assert_eq!(ReviewReason::NoCategoryFits.text(Lang::Zh), "无匹配类别");
         assert_eq!(ReviewReason::NoCategoryFits.text(Lang::En), "no category fits");
         assert_eq!(ReviewReason::EmptyText.to_string(), "empty text");
+    }
+
+    #[test]
+    fn few_perfect_cases_do_not_support_a_threshold_but_enough_do() {
+        let labels = vec!["small".to_string(), "large".to_string()];
+        let needed = cases_needed(0.95, one_sided_z(0.8));
+        let mut predictions: Vec<(usize, f32, bool)> = (0..needed - 1)
+            .map(|i| (0, 0.99 - i as f32 * 1e-3, true))
+            .collect();
+        predictions.extend((0..needed).map(|i| (1, 0.99 - i as f32 * 1e-3, true)));
+        let (policy, promise) = ReviewPolicy::fit(&labels, &predictions, |_| 0.95, 0.8);
+        // One case short: the point estimate is 1.0, but the bound stays below the target.
+        assert!(policy.threshold("small") > 1.0);
+        assert!(!promise.labels[0].supported);
+        assert!(policy.threshold("large") <= 0.99);
+        assert!(promise.labels[1].supported);
+        assert_eq!(promise.labels[1].routed, needed);
+    }
+
+    #[test]
+    fn a_higher_level_routes_no_more_than_a_lower_one() {
+        let labels = vec!["a".to_string()];
+        let predictions: Vec<(usize, f32, bool)> = (0..400)
+            .map(|i| (0, 1.0 - i as f32 / 400.0, i % 17 != 3))
+            .collect();
+        let routed = |level| {
+            let (policy, _) = ReviewPolicy::fit(&labels, &predictions, |_| 0.9, level);
+            let threshold = policy.threshold("a");
+            predictions.iter().filter(|p| p.1 >= threshold).count()
+        };
+        assert!(routed(0.95) <= routed(0.8));
+        assert!(routed(0.8) < routed(0.6) || routed(0.8) == predictions.len());
     }
 
     #[test]

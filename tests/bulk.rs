@@ -55,7 +55,13 @@ fn decisions(csv_text: &str) -> Vec<(String, String, String)> {
 }
 
 fn reference_decisions() -> Vec<(String, String, String)> {
-    let output = triage(&["classify", "--input", "corpora/sample.csv", "--quiet"]);
+    let output = triage(&[
+        "classify",
+        "--input",
+        "corpora/sample.csv",
+        "--quiet",
+        "--decisions-only",
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     decisions(&stdout(&output))
 }
@@ -158,6 +164,7 @@ fn xlsx_in_and_out() {
         "--output",
         path_str(&output),
         "--quiet",
+        "--decisions-only",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     let rows = read_sheet(&output);
@@ -203,7 +210,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         .into_iter()
         .map(|r| r["id"].clone())
         .collect();
-    assert_eq!(decided, ["G1", "G2", "G3"]);
+    assert_eq!(decided, ["G1", "G2", "G3", "G4"]);
     let rejected = csv_rows(&std::fs::read_to_string(&rejects).unwrap());
     let reasons: HashMap<&str, (&str, &str, &str)> = rejected
         .iter()
@@ -223,7 +230,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         reasons["Q1"].2.contains("unterminated quote"),
         "{reasons:?}"
     );
-    // The row numbers of the two files together are 1..=8, each once.
+    // The row numbers of the two files together are 1..=9, each once.
     assert_eq!(
         reasons
             .values()
@@ -234,7 +241,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
 
     let summary = stderr(&output);
     assert!(
-        summary.contains("8 rows read")
+        summary.contains("9 rows read")
             && summary.contains("5 rejected")
             && summary.contains("routed automatically"),
         "{summary}"
@@ -249,7 +256,7 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
     let output = triage(&["classify", "--input", path_str(&path), "--quiet"]);
     assert_eq!(output.status.code(), Some(3));
     let rows = csv_rows(&stdout(&output));
-    assert_eq!(rows.len(), 8);
+    assert_eq!(rows.len(), 9);
     assert_eq!(rows[3]["review_reason"], "空文本");
     assert!(rows[1]["review_reason"].starts_with("无法读取的行：bad encoding"));
     assert!(
@@ -362,7 +369,10 @@ fn a_closed_pipe_on_stdout_ends_quietly_with_success() {
         .unwrap()
         .read_exact(&mut first)
         .unwrap();
-    assert!(first.starts_with(b"id,label"));
+    assert!(
+        first.starts_with(b"id,text,label"),
+        "the input's columns, then the decision's"
+    );
     drop(child.stdout.take());
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

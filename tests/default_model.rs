@@ -124,3 +124,25 @@ fn the_default_model_segments_with_the_domain_dictionary() {
         assert!(words.contains(&term), "{term}: {words:?}");
     }
 }
+
+#[test]
+fn version_names_the_program_and_the_built_in_model() {
+    let output = triage(&["--version"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    let first_line = text.lines().next().unwrap_or_default();
+    assert_eq!(first_line, format!("triage {}", env!("CARGO_PKG_VERSION")));
+    assert!(
+        text.contains(&format!("trained {}", model.card.trained_on)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("data fingerprint {}", model.card.data_fingerprint)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("on {} rows", model.card.training_rows)),
+        "{text}"
+    );
+}

@@ -109,6 +109,8 @@ fn retrain_command(registry: &Path, closed: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_triage"));
     command
         .args(["retrain", "--registry", s(registry), "--closed", s(closed)])
+        // Small files, to keep the test fast: a comparison on fewer held-out cases than the default minimum.
+        .args(["--min-held-out", "5"])
         .current_dir(repo())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -145,7 +147,12 @@ fn retraining_on_closed_cases_promotes_a_better_model_and_rollback_restores_the_
     assert_eq!(json["candidate_version"], 2);
     let selection = &json["selection"];
     assert_eq!(selection["closed"], 240);
-    assert_eq!(selection["held_out"], 48);
+    let (held_out, learned) = (
+        selection["held_out"].as_u64().unwrap(),
+        selection["learned"].as_u64().unwrap(),
+    );
+    assert_eq!(held_out + learned, 240);
+    assert!((30..=70).contains(&held_out), "about 1 in 5: {held_out}");
     let active_f1 = json["comparison"]["active"]["macro_f1"].as_f64().unwrap();
     let candidate_f1 = json["comparison"]["candidate"]["macro_f1"]
         .as_f64()
@@ -158,10 +165,34 @@ fn retraining_on_closed_cases_promotes_a_better_model_and_rollback_restores_the_
         statuses(&registry),
         [(1, "retired".into()), (2, "active".into())]
     );
-    // The candidate learnt the base rows plus the 192 closed cases not held out.
+    // The candidate learnt the base rows plus the closed cases not held out.
     assert_eq!(
         index(&registry)["versions"][1]["card"]["training_rows"],
-        48 + 192
+        48 + learned
+    );
+
+    // The same file again: nothing new to learn (the held-out cases are held out again), and no version.
+    let (again, json) = retrain_json(&registry, &closed);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(json["candidate_version"], serde_json::Value::Null);
+    assert_eq!(json["selection"]["learned"], 0);
+    assert_eq!(json["selection"]["held_out"], held_out);
+    assert_eq!(statuses(&registry).len(), 2);
+    let text = stdout(&triage(&[
+        "retrain",
+        "--registry",
+        s(&registry),
+        "--closed",
+        s(&closed),
+    ]));
+    assert!(text.contains("nothing new to learn"), "{text}");
+
+    // The listing gives the comparison once.
+    let listing = stdout(ok(&triage(&["registry", "list", s(&registry)])));
+    assert_eq!(
+        listing.matches("held-out closed cases").count(),
+        1,
+        "{listing}"
     );
     let evaluation = triage(&[
         "evaluate",
@@ -220,6 +251,48 @@ fn closed_cases_with_shuffled_labels_are_refused_and_the_candidate_is_recorded()
     assert_eq!(decisions(&registry), before);
     let error = triage(&["registry", "rollback", s(&registry), "--to", "2"]);
     assert!(stderr(&error).contains("--force"), "{}", stderr(&error));
+
+    // Pruning deletes the refused version's files, keeps its record and never touches the active version.
+    let pruned = stdout(ok(&triage(&[
+        "registry",
+        "prune",
+        s(&registry),
+        "--keep",
+        "0",
+    ])));
+    assert!(pruned.contains("refused versions 2"), "{pruned}");
+    assert!(!registry.join("versions/0002").exists());
+    assert!(registry.join("versions/0001/model.triage").is_file());
+    assert_eq!(
+        statuses(&registry),
+        [(1, "active".into()), (2, "refused".into())]
+    );
+    let listing = stdout(ok(&triage(&["registry", "list", s(&registry)])));
+    assert!(listing.contains("files pruned"), "{listing}");
+    let error = triage(&["registry", "rollback", s(&registry), "--to", "2", "--force"]);
+    assert!(stderr(&error).contains("pruned"), "{}", stderr(&error));
+    assert_eq!(decisions(&registry), before);
+}
+
+#[test]
+fn a_small_closed_file_is_too_few_to_judge_and_says_how_many_are_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = base_and_closed(dir.path());
+    let registry = new_registry(dir.path(), &base);
+    let small = write_cases(&dir.path().join("small.csv"), "label", 12..15, |_, c| {
+        c.into()
+    });
+    let output = triage(&["retrain", "--registry", s(&registry), "--closed", s(&small)]);
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("too few to judge"), "{text}");
+    assert!(
+        text.contains("at least 30 held-out cases are needed"),
+        "{text}"
+    );
+    assert!(text.contains("about 150 new closed cases"), "{text}");
+    assert!(!text.contains("chance"), "{text}");
+    assert_eq!(statuses(&registry), [(1, "active".into())]);
 }
 
 #[test]

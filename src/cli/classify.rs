@@ -4,6 +4,9 @@
 //! The work is the library's streaming batch engine ([`crate::batch`]); this file holds the arguments, the
 //! progress bar and the summary.
 //!
+//! The output keeps the input's columns and adds the decision's after them (`--decisions-only` for the
+//! decision alone); see [`crate::io::OutputLayout`].
+//!
 //! Every row is accounted for: it yields an output row, or, with `--rejects FILE`, a line there with its row
 //! number and reason. Without `--rejects` an unreadable row is an output row sent to review with the reason,
 //! and empty text is an output row sent to review ("empty text"); with `--rejects` both go to the rejects file,
@@ -12,8 +15,8 @@
 use super::input::load_model;
 use crate::batch::{BatchProgress, triage_table_in};
 use crate::io::{
-    Columns, EncodingChoice, InputFormat, OutputFormat, ReadOptions, RejectsFile, TableReader,
-    decision_header, open_sink,
+    Columns, EncodingChoice, InputFormat, OutputFormat, OutputLayout, ReadOptions, RejectsFile,
+    SinkOptions, SplitBy, TableReader, decision_header, open_sink_with,
 };
 use crate::lang::Lang;
 use crate::route::RoutingTable;
@@ -32,9 +35,27 @@ pub struct ClassifyArgs {
     /// Table of complaints (CSV, TSV, JSONL or XLSX), or `-` for standard input.
     #[arg(long)]
     pub input: PathBuf,
-    /// Where to write the decisions, `-` for standard output.
+    /// Where to write the decisions, `-` for standard output; with --split-by, a folder (an existing one, or a
+    /// path ending in `/`) gets one 交办单 XLSX file per value.
     #[arg(long, default_value = "-")]
     pub output: PathBuf,
+    /// Write the decision's columns only. By default the output is the input row with the decision's columns
+    /// after it; a decision column whose name the input already has is renamed `triage_<name>` (an input column
+    /// `label` keeps its name and the decision's becomes `triage_label`), and the decision's `id` is left out
+    /// when the input's id column is `id`.
+    #[arg(long)]
+    pub decisions_only: bool,
+    /// CSV/TSV files: no UTF-8 byte-order mark (by default a file starts with one, so that Excel reads it as
+    /// UTF-8; standard output never has one).
+    #[arg(long)]
+    pub no_bom: bool,
+    /// Encoding of CSV/TSV output: utf-8 (default), gb18030 or gbk. A character the encoding lacks is an error
+    /// naming the row, never replaced.
+    #[arg(long)]
+    pub output_encoding: Option<String>,
+    /// XLSX: one sheet per department or label; with a folder as --output, one 交办单 file per value.
+    #[arg(long, value_enum)]
+    pub split_by: Option<SplitBy>,
     /// Format of the input (default: from its extension; CSV for `-` or an unknown extension).
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
@@ -55,6 +76,7 @@ pub struct ClassifyArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Column holding the complaint text.
     #[arg(long, default_value = "text")]
     pub text_column: String,
     /// Column carried to the output as the row's id (the row number when absent).
@@ -106,7 +128,39 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
             args.input.display()
         );
     }
-    let sink = open_sink(&args.output, args.format, &decision_header(args.explain))?;
+    let header = decision_header(args.explain);
+    let layout = if args.decisions_only {
+        OutputLayout::decisions_only(&header)
+    } else {
+        OutputLayout::keeping_input(
+            reader.columns(),
+            &args.text_column,
+            Some(&args.id_column),
+            &header,
+        )
+    };
+    if !args.quiet {
+        for (decision, renamed) in layout.renamed() {
+            eprintln!(
+                "note: the input has a column '{decision}'; the decision's '{decision}' is written as '{renamed}'"
+            );
+        }
+    }
+    let encoding = match &args.output_encoding {
+        None => None,
+        Some(label) => Some(
+            encoding_rs::Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                anyhow::anyhow!("--output-encoding {label}: unknown; use utf-8, gb18030 or gbk")
+            })?,
+        ),
+    };
+    let sink_options = SinkOptions {
+        bom: !args.no_bom,
+        encoding,
+        split_by: args.split_by,
+        date: None,
+    };
+    let sink = open_sink_with(&args.output, args.format, &layout, &sink_options)?;
     let rejects = args
         .rejects
         .as_deref()
@@ -117,6 +171,7 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         reader,
         &pipeline,
         args.explain,
+        &layout,
         args.lang,
         sink,
         rejects,

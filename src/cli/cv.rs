@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct CvArgs {
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
     /// Number of folds.
@@ -49,6 +49,16 @@ pub fn run(args: CvArgs) -> anyhow::Result<ExitCode> {
             .map(|f| format!("{f:.4}"))
             .collect();
         writeln!(out, "fold macro-F1  {}", folds.join(" "))?;
+        let (low, high) = result.pooled.auto_routed_precision_interval;
+        writeln!(
+            out,
+            "promise        routed cases at precision ≥ {:.2} (each fold's thresholds: lower bound at {:.0}%); \
+             reached {:.4} ({low:.4}–{high:.4}) on {:.1}% routed",
+            params.target_precision,
+            100.0 * params.precision_confidence,
+            result.pooled.auto_routed_precision,
+            100.0 * result.pooled.auto_routed_share
+        )?;
         writeln!(out)?;
         super::evaluate::print_report(&mut out, &result.pooled, &params.routing)?;
     }

@@ -2,7 +2,8 @@
 
 use super::input::{load_model, read_examples};
 use crate::lang::{display_width, pad_to_width};
-use crate::metrics::{Evaluation, Outcome};
+use crate::metrics::{Evaluation, Outcome, PrecisionPromise};
+use crate::pipeline::Pipeline;
 use crate::route::RoutingTable;
 use clap::Args;
 use rayon::prelude::*;
@@ -15,7 +16,7 @@ pub struct EvaluateArgs {
     /// Model file or model registry folder (default: the shipped model).
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
     #[arg(long, default_value = "text")]
@@ -42,7 +43,8 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             }
         })
         .collect();
-    let evaluation = Evaluation::compute(&outcomes);
+    let mut evaluation = Evaluation::compute(&outcomes);
+    evaluation.promise = promise_of(&pipeline);
     if args.json {
         writeln!(
             std::io::stdout().lock(),
@@ -50,11 +52,12 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_string_pretty(&evaluation)?
         )?;
     } else {
-        print_report(
-            &mut std::io::stdout().lock(),
-            &evaluation,
-            &pipeline.routing,
-        )?;
+        let mut out = std::io::stdout().lock();
+        print_report(&mut out, &evaluation, &pipeline.routing)?;
+        if let Some(promise) = &evaluation.promise {
+            writeln!(out)?;
+            print_promise(&mut out, promise, Some(&evaluation))?;
+        }
     }
     Ok(if skipped > 0 {
         ExitCode::from(3)
@@ -76,9 +79,13 @@ pub fn print_report(
     writeln!(out, "ECE (10 bins)   {:.4}", e.ece)?;
     writeln!(
         out,
-        "auto-routed     {:.1}% of rows, precision {:.4}",
+        "auto-routed     {:.1}% of rows, precision {:.4} (95% interval {:.4}–{:.4}, {} of {} right)",
         100.0 * e.auto_routed_share,
-        e.auto_routed_precision
+        e.auto_routed_precision,
+        e.auto_routed_precision_interval.0,
+        e.auto_routed_precision_interval.1,
+        e.auto_routed_correct,
+        e.auto_routed
     )?;
     writeln!(out)?;
     let with_name = |l: &String| match routing.category_name(l) {
@@ -138,6 +145,80 @@ pub fn print_report(
             "  {:.1}–{:.1}: {:>6}  {:.3}  {:.3}",
             bin.lower, bin.upper, bin.count, bin.mean_confidence, bin.accuracy
         )?;
+    }
+    Ok(())
+}
+
+/// The precision promise a model's training made, from its card (models trained before it was recorded have
+/// none).
+pub fn promise_of(pipeline: &Pipeline) -> Option<PrecisionPromise> {
+    let held_out = pipeline.card.held_out()?;
+    serde_json::from_value(held_out.get("promise")?.clone()).ok()
+}
+
+/// The promise label by label — target, threshold and the out-of-fold evidence behind it — and, when `realized`
+/// is given (labelled data), the precision its automatically routed cases actually reached.
+pub fn print_promise(
+    out: &mut dyn Write,
+    promise: &PrecisionPromise,
+    realized: Option<&Evaluation>,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "precision promised for automatically routed cases (threshold where the held-out precision's {} at \
+         {:.0}% reaches the target)",
+        promise.method,
+        100.0 * promise.level
+    )?;
+    let width = promise
+        .labels
+        .iter()
+        .map(|l| unicode_width::UnicodeWidthStr::width(l.label.as_str()))
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    write!(
+        out,
+        "{:<width$}  target  threshold  held-out routed  precision  lower bound",
+        "label"
+    )?;
+    if realized.is_some() {
+        write!(out, "  realized (routed)")?;
+    }
+    writeln!(out)?;
+    for label in &promise.labels {
+        let pad = width - unicode_width::UnicodeWidthStr::width(label.label.as_str()).min(width);
+        write!(
+            out,
+            "{}{}  {:>6.3}",
+            label.label,
+            " ".repeat(pad),
+            label.target
+        )?;
+        if label.supported {
+            write!(
+                out,
+                "  {:>9.3}  {:>7} of {:>5}  {:>9.3}  {:>11.3}",
+                label.threshold, label.routed, label.predicted, label.precision, label.lower_bound
+            )?;
+        } else {
+            write!(
+                out,
+                "  all to review: {} held-out cases, {} right needed at least",
+                label.predicted, label.cases_needed
+            )?;
+        }
+        if let Some(c) = realized.and_then(|e| e.per_class.iter().find(|c| c.label == label.label))
+            && c.auto_routed_share > 0.0
+        {
+            write!(
+                out,
+                "  {:.3} ({:.0}%)",
+                c.auto_routed_precision,
+                100.0 * c.auto_routed_share
+            )?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -8,6 +8,29 @@ use std::path::Path;
 
 /// The default model built into this binary (empty when the build had none).
 const DEFAULT_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.model"));
+/// The built-in model's card (`models/default.card.json`; empty when the build had no model).
+const DEFAULT_MODEL_CARD: &str = include_str!(concat!(env!("OUT_DIR"), "/default.card.json"));
+
+/// What `triage --version` prints after the program's name: the program's version, then the built-in model's
+/// identity and training date, read from its card (a test checks them against the model file itself).
+pub fn version_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let program = env!("CARGO_PKG_VERSION");
+        let card: Option<serde_json::Value> = serde_json::from_str(DEFAULT_MODEL_CARD).ok();
+        let model = match card {
+            Some(card) => format!(
+                "built-in model: trained {} on {} rows, data fingerprint {}, model file format {}",
+                card["trained_on"].as_str().unwrap_or("?"),
+                card["training_rows"],
+                card["data_fingerprint"].as_str().unwrap_or("?"),
+                card["model_format_version"],
+            ),
+            None => "no built-in model (pass --model)".to_string(),
+        };
+        format!("{program}\n{model}")
+    })
+}
 
 /// Loads `--model` (a model file, or a registry folder's active version), or the shipped default model.
 pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {

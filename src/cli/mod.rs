@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "triage",
-    version,
+    version = input::version_text(),
     about = "Classify enterprise complaints and route them to the responsible department"
 )]
 pub struct Cli {
@@ -26,11 +26,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a model from a labelled CSV file.
+    /// Train a model from a labelled table (CSV, TSV, JSONL or XLSX).
     Train(train::TrainArgs),
     /// Classify complaints and route them to departments.
     Classify(classify::ClassifyArgs),
-    /// Evaluate a model on a labelled CSV file.
+    /// Evaluate a model on a labelled table.
     Evaluate(evaluate::EvaluateArgs),
     /// Stratified K-fold cross-validation with the same settings as `train`.
     Cv(cv::CvArgs),

@@ -1,5 +1,5 @@
-//! `triage registry list|rollback`: show a model registry's versions with their cards; re-activate an earlier
-//! version.
+//! `triage registry list|rollback|prune`: show a model registry's versions with their cards; re-activate an
+//! earlier version; delete the files of old refused versions.
 
 use crate::registry::{Registry, RegistryWriter, VersionRecord};
 use clap::{Args, Subcommand};
@@ -34,6 +34,15 @@ pub enum RegistryCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Delete the files of refused versions but the newest few (active and retired versions are never pruned;
+    /// the index keeps every version's record).
+    Prune {
+        /// The registry folder.
+        dir: PathBuf,
+        /// Refused versions to keep, newest first.
+        #[arg(long, default_value_t = crate::registry::KEEP_REFUSED)]
+        keep: usize,
+    },
 }
 
 pub fn run(args: RegistryArgs) -> anyhow::Result<ExitCode> {
@@ -53,6 +62,32 @@ pub fn run(args: RegistryArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        RegistryCommand::Prune { dir, keep } => {
+            let mut writer = RegistryWriter::open(&dir, || {
+                eprintln!(
+                    "waiting for another triage process to finish with {} …",
+                    dir.display()
+                )
+            })?;
+            let pruned = writer.prune_refused(keep)?;
+            if pruned.is_empty() {
+                println!(
+                    "nothing to prune in {}: at most {keep} refused versions have files",
+                    dir.display()
+                );
+            } else {
+                println!(
+                    "pruned the files of refused versions {} in {}; the newest {keep} refused are kept",
+                    pruned
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    dir.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -63,7 +98,11 @@ fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(index)?;
         if let Some(versions) = value["versions"].as_array_mut() {
             for (entry, record) in versions.iter_mut().zip(&index.versions) {
-                entry["model_card"] = registry.card(record.number)?;
+                // A pruned version's card went with its files; the index keeps its summary.
+                entry["model_card"] = match record.pruned_at {
+                    Some(_) => serde_json::Value::Null,
+                    None => registry.card(record.number)?,
+                };
             }
         }
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -90,9 +129,13 @@ fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn print_version(out: &mut dyn Write, v: &VersionRecord) -> std::io::Result<()> {
+    let pruned = match &v.pruned_at {
+        Some(at) => format!("  (files pruned {at})"),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "version {}  {}  created {}  from {}",
+        "version {}  {}  created {}  from {}{pruned}",
         v.number, v.status, v.created_at, v.origin
     )?;
     let card = &v.card;
@@ -109,6 +152,26 @@ fn print_version(out: &mut dyn Write, v: &VersionRecord) -> std::io::Result<()> 
         card.data_fingerprint,
         v.model_fingerprint
     )?;
+    if let Some(p) = &card.promise {
+        writeln!(
+            out,
+            "  promise: precision ≥ {:.2} (lower bound at {:.0}%); held-out: {:.1}% routed at {:.4} ({:.4}–{:.4}){}",
+            p.target,
+            100.0 * p.level,
+            100.0 * p.auto_routed_share,
+            p.precision,
+            p.interval.0,
+            p.interval.1,
+            if p.unsupported_labels.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; too few cases, all to review: {}",
+                    p.unsupported_labels.join(", ")
+                )
+            }
+        )?;
+    }
     if let Some(c) = &v.comparison {
         writeln!(
             out,
@@ -116,5 +179,20 @@ fn print_version(out: &mut dyn Write, v: &VersionRecord) -> std::io::Result<()> 
             c.against, c.held_out_rows, c.active_macro_f1, c.candidate_macro_f1
         )?;
     }
-    writeln!(out, "  {}", v.reason)
+    writeln!(out, "  {}", reason_without_comparison(&v.reason))
+}
+
+/// A version's reason without the figures the comparison line already gives: a promotion's reason repeats them
+/// all ("promoted over version 1: macro-F1 … on N held-out closed cases"), a refusal's starts by naming the
+/// version compared with.
+fn reason_without_comparison(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("refused against version ")
+        && let Some((_, why)) = rest.split_once(": ")
+    {
+        return format!("refused: {why}");
+    }
+    match reason.split_once(": macro-F1 ") {
+        Some((head, _)) if head.starts_with("promoted over version ") => head.to_string(),
+        _ => reason.to_string(),
+    }
 }

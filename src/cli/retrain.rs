@@ -24,7 +24,8 @@ pub struct RetrainArgs {
     /// The model registry folder (see `triage train --registry`).
     #[arg(long)]
     pub registry: PathBuf,
-    /// CSV file of closed cases: the text and the label of who finally handled each (`-` for standard input).
+    /// Table of closed cases (CSV, TSV, JSONL or XLSX): the text and the label of who finally handled each (`-`
+    /// for standard input).
     #[arg(long)]
     pub closed: PathBuf,
     /// Largest allowed fall of macro-F1 on the held-out closed cases.
@@ -37,6 +38,10 @@ pub struct RetrainArgs {
     /// the test off).
     #[arg(long, default_value_t = 0.01)]
     pub significance: f64,
+    /// Fewest held-out closed cases to judge a candidate on (1 in 5 new cases is held out); with fewer no
+    /// candidate is made.
+    #[arg(long, default_value_t = crate::registry::MIN_HELD_OUT)]
+    pub min_held_out: usize,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -91,6 +96,7 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     let settings = RetrainSettings {
         params,
         rule,
+        min_held_out: args.min_held_out,
         ..RetrainSettings::default()
     };
     let origin = args.closed.display().to_string();
@@ -119,6 +125,7 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(match &report.comparison {
         Some(c) if !c.promoted => ExitCode::from(REFUSED),
+        None if report.too_few_held_out.is_some() => ExitCode::from(REFUSED),
         _ if !rows.bad_rows.is_empty() => ExitCode::from(3),
         _ => ExitCode::SUCCESS,
     })
@@ -144,10 +151,21 @@ fn print_report(
         s.learned_with_other_label,
         s.repeated_in_file
     )?;
+    if let Some(few) = &report.too_few_held_out {
+        writeln!(
+            out,
+            "too few to judge: {} new closed cases to learn, but only {} held out to compare the models on; at least \
+             {} held-out cases are needed (1 in 5 new cases is held out, so about {} new closed cases). No version \
+             was made and version {} stays active; collect more closed cases and submit them together with these.",
+            s.learned, few.held_out, few.needed, few.new_cases_needed, report.active_version
+        )?;
+        return Ok(());
+    }
     let (Some(candidate), Some(comparison)) = (report.candidate_version, &report.comparison) else {
         writeln!(
             out,
-            "nothing new to learn: version {} stays active",
+            "nothing new to learn: every usable closed case was learned before or is held out for comparison; no \
+             version was made and version {} stays active",
             report.active_version
         )?;
         return Ok(());
@@ -159,7 +177,7 @@ fn print_report(
     )?;
     writeln!(
         out,
-        "held out        {} new closed cases (1 in 5, stratified by label), unseen by both models",
+        "held out        {} new closed cases (1 in 5, chosen by a hash of the text, the same ones every time), unseen by both models",
         s.held_out
     )?;
     writeln!(out)?;
@@ -180,6 +198,19 @@ fn print_report(
         )?;
         for reason in &comparison.refusals {
             writeln!(out, "  - {reason}")?;
+        }
+        if !report.pruned.is_empty() {
+            writeln!(
+                out,
+                "pruned the files of older refused versions {} (the last {} refused are kept)",
+                report
+                    .pruned
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::registry::KEEP_REFUSED
+            )?;
         }
     }
     Ok(())

@@ -40,7 +40,8 @@ pub struct TrainingOptions {
     /// Minimum number of documents a term must occur in.
     #[arg(long, default_value_t = 2)]
     pub min_df: usize,
-    /// Keep at most this many terms (the most frequent by document frequency); 0 keeps all.
+    /// Keep at most this many terms, chosen as --select says (by default the terms a first model weighs most);
+    /// 0 keeps all.
     #[arg(long, default_value_t = 50_000)]
     pub max_features: usize,
     /// Folds for the out-of-fold scores behind calibration and review thresholds.
@@ -49,6 +50,10 @@ pub struct TrainingOptions {
     /// Precision the automatically routed cases must reach; the rest go to review.
     #[arg(long, default_value_t = 0.95)]
     pub target_precision: f64,
+    /// One-sided confidence with which each category's held-out precision must reach its target (a Wilson
+    /// lower bound, not the point estimate): higher routes less but keeps the promise on small data.
+    #[arg(long, default_value_t = crate::review::DEFAULT_PRECISION_CONFIDENCE)]
+    pub precision_confidence: f64,
     /// A runner-up category at least this probable is reported as `secondary_label` (联办/协办).
     #[arg(long, default_value_t = crate::review::DEFAULT_SECONDARY_THRESHOLD)]
     pub secondary_threshold: f32,
@@ -90,6 +95,7 @@ impl TrainingOptions {
         params.tfidf.char_ngram_max = high;
         params.calibration_folds = self.calibration_folds;
         params.target_precision = self.target_precision;
+        params.precision_confidence = self.precision_confidence;
         params.secondary_threshold = self.secondary_threshold;
         if let Some(path) = &self.precision_file {
             params.label_precision = read_precision_file(path)?;
@@ -137,10 +143,10 @@ fn read_precision_file(path: &Path) -> anyhow::Result<BTreeMap<String, f64>> {
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Labelled CSV file.
+    /// Labelled table: CSV, TSV, JSONL or XLSX with a header (format by extension), UTF-8 or GBK.
     #[arg(long)]
     pub input: PathBuf,
-    /// Where to write the model file.
+    /// Where to write the model file; its card goes beside it (`x.model` → `x.card.json`).
     #[arg(long, required_unless_present = "registry")]
     pub output: Option<PathBuf>,
     /// Model registry folder to add the model to as a new, active version (created when missing).

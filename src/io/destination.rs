@@ -40,13 +40,32 @@ impl Destination {
         // The permissions of a file made by `File::create` (umask applies), not a temporary file's 0600.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        if !folder.is_dir() {
+            let message = match folder.exists() {
+                true => format!("cannot write here: {} is not a folder", folder.display()),
+                false => format!(
+                    "cannot write here: the folder {} does not exist",
+                    folder.display()
+                ),
+            };
+            return Err(TriageError::BadInput {
+                path: path.to_path_buf(),
+                message,
+            });
+        }
+        // The temporary file's name is no concern of the user's: errors name the output and the OS's reason.
         let file = builder
             .tempfile_in(folder)
-            .map_err(|e| TriageError::io(path, e))?;
+            .map_err(|e| TriageError::io(path, without_temporary_name(e)))?;
         Ok(Destination {
             path: path.to_path_buf(),
             target: Target::File(file),
         })
+    }
+
+    /// The output's path (`<standard output>` for `-`).
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub fn is_stdout(&self) -> bool {
@@ -68,10 +87,26 @@ impl Destination {
                     .sync_all()
                     .map_err(|e| TriageError::io(&self.path, e))?;
                 file.persist(&self.path)
-                    .map_err(|e| TriageError::io(&self.path, e.error))?;
+                    .map_err(|e| TriageError::io(&self.path, without_temporary_name(e.error)))?;
                 sync_folder_of(&self.path).map_err(|e| TriageError::io(&self.path, e))
             }
         }
+    }
+}
+
+/// An error of the `tempfile` crate without the temporary file's name it adds (`… at path "/x/.out.csv.tmp"`):
+/// the user only knows the output's name, which the caller adds.
+fn without_temporary_name(error: std::io::Error) -> std::io::Error {
+    if error.raw_os_error().is_some() {
+        return error;
+    }
+    let kind = error.kind();
+    match error.into_inner() {
+        Some(inner) => match std::error::Error::source(inner.as_ref()) {
+            Some(cause) => std::io::Error::new(kind, cause.to_string()),
+            None => std::io::Error::new(kind, inner.to_string()),
+        },
+        None => std::io::Error::from(kind),
     }
 }
 

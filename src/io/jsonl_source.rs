@@ -1,9 +1,14 @@
 //! JSON Lines input: one JSON object per line, the columns being its keys.
 //!
-//! Blank lines are not rows; every other line is a row or a [`RowError`] (bad encoding, not JSON, not an
-//! object, no text field, longer than [`MAX_ROW_BYTES`]), and reading goes on at the next line. A text that
+//! Blank lines are not rows (they are counted for the summary); every other line is a row or a [`RowError`]
+//! (bad encoding, not JSON, not an object, no text field, longer than [`MAX_ROW_BYTES`]), and reading goes on
+//! at the next line. A rejected line keeps its id whenever the id can still be read, even from broken JSON. A text that
 //! is JSON `null` is empty text; a number or boolean is taken as written. When the first object lacks the text
 //! column the input is refused at once, naming the keys it has, rather than rejecting every row.
+//!
+//! The input's columns ([`RecordSource::columns`]) are the keys of the first line's object, in alphabetical
+//! order (serde_json's map): a row's [`Row::fields`] are its values for those keys (empty when missing, JSON text
+//! for a nested value); keys that only later lines have are not among them.
 
 use super::encoding::FieldDecoder;
 use super::record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError, checked_label};
@@ -23,9 +28,14 @@ pub struct JsonlSource {
     line: Vec<u8>,
     line_number: u64,
     number: u64,
+    blank_lines: u64,
+    /// The id of the last line read, when it could be read (for a rejected line).
+    salvaged_id: Option<String>,
     max_row_bytes: u64,
     /// The first row, read early to check the columns.
     pending: Option<Result<Row, RowError>>,
+    /// The first object's keys.
+    names: Vec<String>,
     consumed: ByteCount,
     total: Option<u64>,
 }
@@ -55,8 +65,11 @@ impl JsonlSource {
             line: Vec::new(),
             line_number: 0,
             number: 0,
+            blank_lines: 0,
+            salvaged_id: None,
             max_row_bytes,
             pending: None,
+            names: Vec::new(),
             consumed: input.consumed,
             total: input.total,
         };
@@ -76,6 +89,16 @@ impl JsonlSource {
                     });
                 }
             }
+            // The first object's keys are the columns; its fields are taken again under them.
+            let first = match first {
+                Ok(_) => {
+                    if let Ok(Value::Object(object)) = source.object() {
+                        source.names = object.keys().cloned().collect();
+                    }
+                    source.parse()
+                }
+                rejected => rejected,
+            };
             source.pending = Some(source.account(first));
         }
         Ok(source)
@@ -101,6 +124,7 @@ impl JsonlSource {
             if !self.line.iter().all(u8::is_ascii_whitespace) {
                 return Ok(Some(true));
             }
+            self.blank_lines += 1;
         }
     }
 
@@ -127,6 +151,7 @@ impl JsonlSource {
     }
 
     fn read_row(&mut self) -> Result<Option<Result<Row, Rejected>>, TriageError> {
+        self.salvaged_id = None;
         Ok(match self.read_line()? {
             None => None,
             Some(false) => {
@@ -138,12 +163,17 @@ impl JsonlSource {
             }
             Some(true) => {
                 self.number += 1;
-                Some(self.parse())
+                let row = self.parse();
+                if row.is_err() {
+                    self.salvaged_id = self.salvage_id();
+                }
+                Some(row)
             }
         })
     }
 
-    fn parse(&self) -> Result<Row, Rejected> {
+    /// The current line as JSON.
+    fn object(&self) -> Result<Value, Rejected> {
         let plain = |message: String| Rejected {
             message,
             keys: None,
@@ -152,10 +182,17 @@ impl JsonlSource {
             .decoder
             .decode(&self.line)
             .map_err(|why| plain(format!("bad encoding: the line is {why}")))?;
-        let object: Object = match serde_json::from_str(&text) {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => return Err(plain("not a JSON object".into())),
-            Err(e) => return Err(plain(format!("not valid JSON: {e}"))),
+        serde_json::from_str(&text).map_err(|e| plain(format!("not valid JSON: {e}")))
+    }
+
+    fn parse(&self) -> Result<Row, Rejected> {
+        let plain = |message: String| Rejected {
+            message,
+            keys: None,
+        };
+        let object: Object = match self.object()? {
+            Value::Object(object) => object,
+            _ => return Err(plain("not a JSON object".into())),
         };
         let keyed = |message: String| Rejected {
             message,
@@ -181,13 +218,45 @@ impl JsonlSource {
             Some(name) => Some(checked_label(name, &field(name)?).map_err(plain)?),
             None => None,
         };
+        let fields = self
+            .names
+            .iter()
+            .map(|name| match object.get(name) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+            })
+            .collect();
         Ok(Row {
             number: self.number,
             line: self.line_number,
             id,
             text,
             label,
+            fields,
         })
+    }
+
+    /// The id of a line that is not a row, if it can still be read: the value after the first `"id":` key (as
+    /// a JSON string or number), whatever follows it. The line may be broken JSON.
+    fn salvage_id(&self) -> Option<String> {
+        let name = self.columns.id.as_deref()?;
+        let text = self.decoder.decode_lossy(&self.line);
+        let key = serde_json::to_string(name).ok()?;
+        let mut rest = &text[..];
+        while let Some(at) = rest.find(&key) {
+            rest = &rest[at + key.len()..];
+            let Some(value) = rest.trim_start().strip_prefix(':') else {
+                continue;
+            };
+            let mut values = serde_json::Deserializer::from_str(value).into_iter::<Value>();
+            return match values.next()? {
+                Ok(Value::String(id)) => Some(id),
+                Ok(Value::Number(id)) => Some(id.to_string()),
+                _ => None,
+            };
+        }
+        None
     }
 
     /// A row, or the row error that accounts for it.
@@ -195,7 +264,10 @@ impl JsonlSource {
         row.map_err(|rejected| RowError {
             number: self.number,
             line: self.line_number,
-            id: self.number.to_string(),
+            id: self
+                .salvaged_id
+                .clone()
+                .unwrap_or_else(|| self.number.to_string()),
             message: rejected.message,
         })
     }
@@ -211,6 +283,18 @@ impl RecordSource for JsonlSource {
 
     fn progress(&self) -> (u64, Option<u64>) {
         (self.consumed.get(), self.total)
+    }
+
+    fn blank_lines(&self) -> u64 {
+        self.blank_lines
+    }
+
+    fn is_empty_input(&self) -> bool {
+        self.number == 0 && self.pending.is_none()
+    }
+
+    fn columns(&self) -> &[String] {
+        &self.names
     }
 }
 
@@ -268,6 +352,23 @@ mod tests {
         );
         let last = rows[5].clone().unwrap();
         assert_eq!((last.id.as_str(), last.number), ("6", 6));
+    }
+
+    #[test]
+    fn a_rejected_line_keeps_its_id_when_it_can_be_read() {
+        let input = "{\"id\":\"J1\",\"text\":\"电费\"}\n\n{\"id\":\"J4\", \"text\": \"x\n\
+                     {\"id\": 17, \"body\": 1}\n{\"text\": [1], \"id\" : \"J9\"}\n{\"id\":\n";
+        let mut source = source(input.as_bytes().to_vec(), 1 << 20).unwrap();
+        let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|r| match r {
+                Ok(row) => row.id.clone(),
+                Err(error) => error.id.clone(),
+            })
+            .collect();
+        assert_eq!(ids, ["J1", "J4", "17", "J9", "5"]);
+        assert_eq!(source.blank_lines(), 1);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Watches the bytes a CSV parser reads and tells two things the parser cannot: that the input ended inside a
-//! quoted field (an unterminated quote, which swallows every row after it), and that a row has grown past a
-//! size limit (so a broken file cannot take all memory).
+//! Watches the bytes a CSV parser reads and tells what the parser cannot: that the input ended inside a
+//! quoted field (an unterminated quote, which swallows every row after it), where blank lines were (the parser
+//! skips them), and that a row has grown past a size limit (so a broken file cannot take all memory).
+//!
+//! It keeps the raw bytes of the row being read (only the row's tail is copied per read, so this costs little),
+//! so that after an unterminated quote the reader can split those bytes again from the next line on.
 //!
 //! It follows the quoting rules of the `csv` crate's reader (RFC 4180, `""` for a quote inside quotes, a quote
 //! only opens a field at its start) without parsing anything, skipping with `memchr` between the bytes that
@@ -30,6 +33,15 @@ pub struct QuoteTracker<R> {
     max_row_bytes: u64,
     at_end: bool,
     overlong: bool,
+    /// The raw bytes from `row_start` to `offset`.
+    row_bytes: Vec<u8>,
+    /// Blank lines (a line end right after another, a `\r\n` counting as one): the offset of the line end and
+    /// the line's number (counting `\n` from 1, as the `csv` crate does).
+    blank_lines: std::collections::VecDeque<(u64, u64)>,
+    /// `\n` bytes passed.
+    newlines: u64,
+    /// The last byte seen was a `\r` that ended a row: a `\n` right after it is the same line end.
+    after_cr: bool,
 }
 
 impl<R: Read> QuoteTracker<R> {
@@ -44,7 +56,27 @@ impl<R: Read> QuoteTracker<R> {
             max_row_bytes,
             at_end: false,
             overlong: false,
+            row_bytes: Vec::new(),
+            blank_lines: std::collections::VecDeque::new(),
+            newlines: 0,
+            after_cr: false,
         }
+    }
+
+    /// The raw bytes of the row that is open at the end of the input (from its first byte to the end), and the
+    /// offset of its first byte; empty once taken.
+    pub fn take_open_row(&mut self) -> (u64, Vec<u8>) {
+        (self.row_start, std::mem::take(&mut self.row_bytes))
+    }
+
+    /// The next blank line (offset of its line end, line number) if its line end comes before `before`; removed
+    /// when returned.
+    pub fn blank_line_before(&mut self, before: u64) -> Option<(u64, u64)> {
+        let next = *self.blank_lines.front()?;
+        (next.0 < before).then(|| {
+            self.blank_lines.pop_front();
+            next
+        })
     }
 
     /// The offset of the quote that opened a field still open at the end of the input.
@@ -63,8 +95,14 @@ impl<R: Read> QuoteTracker<R> {
 
     /// A byte that ends a field (delimiter or line end): the next byte starts a field.
     fn end_field(&mut self, byte: u8, at: u64) {
+        let blank = self.state == State::FieldStart
+            && self.row_start == at
+            && !(byte == b'\n' && self.after_cr);
         self.state = State::FieldStart;
         if Self::is_row_end(byte) {
+            if blank {
+                self.blank_lines.push_back((at, self.newlines + 1));
+            }
             self.row_start = at + 1;
         }
     }
@@ -87,6 +125,8 @@ impl<R: Read> QuoteTracker<R> {
                     } else {
                         self.state = State::Unquoted;
                     }
+                    self.after_cr = byte == b'\r';
+                    self.newlines += u64::from(byte == b'\n');
                     i += 1;
                 }
                 State::Unquoted => {
@@ -94,18 +134,23 @@ impl<R: Read> QuoteTracker<R> {
                         Some(k) => {
                             i += k;
                             self.end_field(bytes[i], base + i as u64);
+                            self.after_cr = bytes[i] == b'\r';
+                            self.newlines += u64::from(bytes[i] == b'\n');
                             i += 1;
                         }
                         None => i = bytes.len(),
                     }
                 }
-                State::Quoted => match memchr::memchr(b'"', &bytes[i..]) {
-                    Some(k) => {
-                        i += k + 1;
+                State::Quoted => {
+                    let end = memchr::memchr(b'"', &bytes[i..]).map_or(bytes.len(), |k| i + k);
+                    self.newlines += memchr::memchr_iter(b'\n', &bytes[i..end]).count() as u64;
+                    if end < bytes.len() {
                         self.state = State::QuoteInQuoted;
+                        i = end + 1;
+                    } else {
+                        i = end;
                     }
-                    None => i = bytes.len(),
-                },
+                }
             }
         }
         self.offset += bytes.len() as u64;
@@ -122,7 +167,16 @@ impl<R: Read> Read for QuoteTracker<R> {
             self.at_end = !buf.is_empty();
             return Ok(0);
         }
+        let base = self.offset;
         self.scan(&buf[..n]);
+        match self.row_start.checked_sub(base) {
+            Some(start) => {
+                self.row_bytes.clear();
+                self.row_bytes
+                    .extend_from_slice(&buf[(start as usize).min(n)..n]);
+            }
+            None => self.row_bytes.extend_from_slice(&buf[..n]),
+        }
         // These bytes still go to the parser, for the complete rows before the long one; the next read fails.
         self.overlong = self.offset - self.row_start > self.max_row_bytes;
         Ok(n)

@@ -33,6 +33,9 @@ pub struct Row {
     pub id: String,
     pub text: String,
     pub label: Option<String>,
+    /// Every field of the row, in the order of the input's columns ([`RecordSource::columns`]), the text and id
+    /// included: what an output that keeps the input's columns writes before the decision.
+    pub fields: Vec<String>,
 }
 
 /// A data row that could not be read.
@@ -65,9 +68,23 @@ pub type NextRow = Result<Option<Result<Row, RowError>>, TriageError>;
 pub trait RecordSource: Send {
     fn next_row(&mut self) -> NextRow;
 
+    /// The input's column names, in order (as in the header, surrounding spaces removed): what
+    /// [`Row::fields`] holds. Empty for an input without a header.
+    fn columns(&self) -> &[String];
+
     /// How far reading has got, and the total when known, in a unit of the source's choosing (bytes of a file,
     /// rows of a worksheet): for progress only.
     fn progress(&self) -> (u64, Option<u64>);
+
+    /// Blank lines skipped so far: they are not rows, and the summary says how many there were.
+    fn blank_lines(&self) -> u64 {
+        0
+    }
+
+    /// The input held nothing: no header and no rows (a 0-byte file, or only blank lines).
+    fn is_empty_input(&self) -> bool {
+        false
+    }
 }
 
 /// Where the wanted columns are in a header row.
@@ -77,6 +94,8 @@ pub(crate) struct ColumnIndex {
     pub id: Option<usize>,
     pub label: Option<(String, usize)>,
     pub n_columns: usize,
+    /// Every column's name, surrounding spaces removed.
+    pub names: Vec<String>,
 }
 
 impl ColumnIndex {
@@ -101,6 +120,7 @@ impl ColumnIndex {
             id: columns.id.as_deref().and_then(find),
             label,
             n_columns: names.len(),
+            names: names.iter().map(|n| n.trim().to_string()).collect(),
         })
     }
 }

@@ -3,12 +3,15 @@
 //!
 //! The format is given or follows the output's extension (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.xlsx`); `-`
 //! (standard output) is CSV unless told otherwise. JSONL and XLSX give `confidence` as a number and `review` as
-//! a boolean ([`typed`]); CSV and TSV write the fields as they are. Nothing here decides what a row says.
+//! a boolean ([`typed`]); CSV and TSV write the fields as they are. Which columns there are, and in what order,
+//! is an [`OutputLayout`]; how they are written (BOM, encoding, split) are [`SinkOptions`]. Nothing here decides
+//! what a row says.
 
 use super::csv_sink::CsvSink;
 use super::destination::Destination;
 use super::jsonl_sink::JsonlSink;
-use super::xlsx_sink::XlsxSink;
+use super::output::OutputLayout;
+use super::xlsx_sink::{AssignmentFolder, XlsxSink};
 use crate::error::TriageError;
 use std::path::Path;
 
@@ -47,12 +50,97 @@ impl OutputFormat {
     }
 }
 
-/// Opens an output for rows under `header`: a file, or standard output for `-`.
+/// Opens an output for the decision's columns alone (the lean form), with the default options: a file, or
+/// standard output for `-`.
 pub fn open_sink(
     path: &Path,
     format: Option<OutputFormat>,
     header: &[&'static str],
 ) -> Result<Box<dyn DecisionSink>, TriageError> {
+    open_sink_with(
+        path,
+        format,
+        &OutputLayout::decisions_only(header),
+        &SinkOptions::default(),
+    )
+}
+
+/// What to split an XLSX output by: one sheet (or, into a folder, one file) per value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SplitBy {
+    /// The decision's `department`.
+    Department,
+    /// The decision's `label`.
+    Label,
+}
+
+impl SplitBy {
+    /// The decision column whose value picks the sheet.
+    pub fn column(self) -> &'static str {
+        match self {
+            SplitBy::Department => "department",
+            SplitBy::Label => "label",
+        }
+    }
+}
+
+/// How an output is written beyond its columns.
+#[derive(Debug, Clone)]
+pub struct SinkOptions {
+    /// CSV and TSV files in UTF-8 start with a byte-order mark, so that Excel reads them as UTF-8 rather than
+    /// the PC's code page. Never on standard output.
+    pub bom: bool,
+    /// The encoding of CSV and TSV output (UTF-8 when `None`). A character it cannot encode is an error naming
+    /// the row, never replaced.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// XLSX: one sheet per value; with a folder as the output, one 交办单 file per value.
+    pub split_by: Option<SplitBy>,
+    /// The date on 交办单 title rows and file names (`YYYY-MM-DD`); today when `None`.
+    pub date: Option<String>,
+}
+
+impl Default for SinkOptions {
+    fn default() -> Self {
+        SinkOptions {
+            bom: true,
+            encoding: None,
+            split_by: None,
+            date: None,
+        }
+    }
+}
+
+/// An output path that names a folder: one that exists as a folder, or ends with a path separator.
+pub fn is_folder(path: &Path) -> bool {
+    let text = path.as_os_str().to_string_lossy();
+    path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR)
+}
+
+/// Opens an output for rows laid out as `layout` says: a file, standard output for `-`, or (XLSX split by a
+/// column) a folder of 交办单 files.
+pub fn open_sink_with(
+    path: &Path,
+    format: Option<OutputFormat>,
+    layout: &OutputLayout,
+    options: &SinkOptions,
+) -> Result<Box<dyn DecisionSink>, TriageError> {
+    if let Some(split_by) = options.split_by {
+        if layout.decision_position(split_by.column()).is_none() {
+            return Err(TriageError::InvalidParameter(format!(
+                "--split-by {}: the output has no '{}' column",
+                split_by.column(),
+                split_by.column()
+            )));
+        }
+        if is_folder(path) {
+            if format.is_some_and(|f| f != OutputFormat::Xlsx) {
+                return Err(TriageError::InvalidParameter(
+                    "a folder of 交办单 files is written as XLSX only".into(),
+                ));
+            }
+            return Ok(Box::new(AssignmentFolder::create(path, layout, options)?));
+        }
+    }
     let format = format
         .or_else(|| OutputFormat::from_path(path))
         .unwrap_or(OutputFormat::Csv);
@@ -62,12 +150,26 @@ pub fn open_sink(
                 .into(),
         ));
     }
+    if options.split_by.is_some() && format != OutputFormat::Xlsx {
+        return Err(TriageError::InvalidParameter(
+            "--split-by writes XLSX: give an .xlsx file or a folder as the output".into(),
+        ));
+    }
+    if options.encoding.is_some_and(|e| e != encoding_rs::UTF_8)
+        && !matches!(format, OutputFormat::Csv | OutputFormat::Tsv)
+    {
+        return Err(TriageError::InvalidParameter(
+            "--output-encoding applies to CSV and TSV output only (JSON Lines and XLSX are always Unicode)"
+                .into(),
+        ));
+    }
     let destination = Destination::create(path)?;
+    let names = layout.names();
     Ok(match format {
-        OutputFormat::Csv => Box::new(CsvSink::new(destination, b',', header)?),
-        OutputFormat::Tsv => Box::new(CsvSink::new(destination, b'\t', header)?),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(destination, header)),
-        OutputFormat::Xlsx => Box::new(XlsxSink::new(destination, header)?),
+        OutputFormat::Csv => Box::new(CsvSink::with_options(destination, b',', &names, options)?),
+        OutputFormat::Tsv => Box::new(CsvSink::with_options(destination, b'\t', &names, options)?),
+        OutputFormat::Jsonl => Box::new(JsonlSink::new(destination, layout)),
+        OutputFormat::Xlsx => Box::new(XlsxSink::new(destination, layout, options)?),
     })
 }
 
@@ -79,6 +181,15 @@ pub enum Typed<'a> {
     Bool(bool),
     /// An empty confidence (nothing was decided).
     Missing,
+}
+
+/// A decision's `confidence` is a number, its `review` a boolean, the rest text; an input column
+/// (`decision` is `None`) is always text.
+pub fn typed_field<'a>(decision: Option<&str>, value: &'a str) -> Typed<'a> {
+    match decision {
+        Some(column) => typed(column, value),
+        None => Typed::Text(value),
+    }
 }
 
 /// `confidence` is a number, `review` a boolean, the rest text.

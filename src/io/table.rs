@@ -96,6 +96,11 @@ impl TableReader {
         &self.path
     }
 
+    /// The input's column names, in order: what each row's [`Row::fields`] holds.
+    pub fn columns(&self) -> &[String] {
+        self.source.columns()
+    }
+
     /// The encoding found by detection when it is not UTF-8.
     pub fn detected_encoding(&self) -> Option<&'static str> {
         self.detected_encoding
@@ -105,6 +110,16 @@ impl TableReader {
     /// `Err`.
     pub fn next_row(&mut self) -> NextRow {
         self.source.next_row()
+    }
+
+    /// Whether the input held nothing at all: no header and no rows.
+    pub fn is_empty_input(&self) -> bool {
+        self.source.is_empty_input()
+    }
+
+    /// Blank lines skipped so far (see [`RecordSource::blank_lines`]).
+    pub fn blank_lines(&self) -> u64 {
+        self.source.blank_lines()
     }
 
     /// How far reading has got, for progress (see [`RecordSource::progress`]).

@@ -112,6 +112,14 @@ impl TextInput {
                 (encoding, bom_length, false)
             }
         };
+        if encoding.is_ascii_compatible()
+            && let Some(what) = binary_kind(&sample)
+        {
+            return Err(TriageError::BadInput {
+                path: path.to_path_buf(),
+                message: format!("not a text table: {what}"),
+            });
+        }
         sample.drain(..bom_length);
         let bytes = Cursor::new(sample).chain(source);
         let (reader, decoder): (Box<dyn Read + Send>, FieldDecoder) =
@@ -134,5 +142,60 @@ impl TextInput {
             consumed,
             total,
         })
+    }
+}
+
+/// What a sample of a file that is not text looks like, by the signature office files and common binaries start
+/// with, or else by a NUL byte (which no text in an ASCII-compatible encoding holds). A handful of signatures is
+/// all the message needs, so no file-type crate is pulled in for it.
+pub fn binary_kind(sample: &[u8]) -> Option<String> {
+    const SIGNATURES: [(&[u8], &str); 11] = [
+        (
+            b"PK\x03\x04",
+            "a ZIP archive, such as an XLSX workbook (for a workbook name the file .xlsx or pass --input-format xlsx)",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "an old Office file (XLS or DOC): save it as XLSX or CSV",
+        ),
+        (b"%PDF-", "a PDF document"),
+        (b"\x7fELF", "an executable program (ELF)"),
+        (b"MZ", "a Windows program"),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\x1f\x8b", "a gzip-compressed file: decompress it first"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+        (b"SQLite format 3\0", "an SQLite database"),
+    ];
+    let start = sample.strip_prefix(b"\xef\xbb\xbf").unwrap_or(sample);
+    if let Some((_, what)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| start.starts_with(magic))
+    {
+        // "MZ" starts some text too: a program also holds NUL bytes.
+        if !what.contains("Windows") || start.contains(&0) {
+            return Some(format!("the file is {what}"));
+        }
+    }
+    memchr::memchr(0, sample).map(|at| format!("binary data (a NUL byte at byte {at})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_files_are_named_and_text_is_not() {
+        assert!(binary_kind(b"PK\x03\x04\x14\x00").unwrap().contains("XLSX"));
+        assert!(binary_kind(b"\x7fELF\x02\x01").unwrap().contains("ELF"));
+        assert!(
+            binary_kind(b"id,text\n1,a\x00b")
+                .unwrap()
+                .contains("byte 11")
+        );
+        assert_eq!(binary_kind("id,text\n1,电费 MZ\n".as_bytes()), None);
+        assert_eq!(binary_kind(b"MZ,text\n"), None);
+        assert_eq!(binary_kind(b""), None);
     }
 }

@@ -20,6 +20,8 @@ const HEADER_SEARCH_ROWS: usize = 10;
 
 pub struct XlsxSource {
     rows: Receiver<NextRow>,
+    /// The header row's names.
+    names: Vec<String>,
     received: u64,
     total: Option<u64>,
 }
@@ -45,11 +47,12 @@ impl XlsxSource {
             .name("xlsx-reader".into())
             .spawn(move || reader.run(header_tx))
             .map_err(|e| TriageError::io(path, e))?;
-        let total = header_rx
+        let (total, names) = header_rx
             .recv()
             .map_err(|_| bad(path, "the workbook reader stopped".into()))??;
         Ok(XlsxSource {
             rows: rows_rx,
+            names,
             received: 0,
             total,
         })
@@ -69,6 +72,10 @@ impl RecordSource for XlsxSource {
     fn progress(&self) -> (u64, Option<u64>) {
         (self.received, self.total)
     }
+
+    fn columns(&self) -> &[String] {
+        &self.names
+    }
 }
 
 fn bad(path: &Path, message: String) -> TriageError {
@@ -78,12 +85,41 @@ fn bad(path: &Path, message: String) -> TriageError {
     }
 }
 
+/// What the opener learns from the reading thread: the sheet's row count and the header's names, or why the
+/// sheet cannot be read.
+type HeaderOutcome = Result<(Option<u64>, Vec<String>), TriageError>;
+
 /// What the reading thread owns.
 struct SheetReader {
     path: PathBuf,
     sheet: Option<String>,
     columns: Columns,
     rows: SyncSender<NextRow>,
+}
+
+/// A cell as text for the output: a date or time as `YYYY-MM-DD[ HH:MM[:SS]]` rather than Excel's serial number.
+fn cell_display(value: &Data) -> String {
+    match value {
+        Data::DateTime(date) if date.is_datetime() => excel_date_text(date.as_f64()),
+        other => other.to_string(),
+    }
+}
+
+/// An Excel serial date (1900 date system: day 25,569 is 1970-01-01) as text.
+fn excel_date_text(serial: f64) -> String {
+    let mut days = serial.floor() as i64 - 25_569;
+    let mut seconds = ((serial - serial.floor()) * 86_400.0).round() as i64;
+    if seconds == 86_400 {
+        days += 1;
+        seconds = 0;
+    }
+    let date = crate::pipeline::card::civil_date(days);
+    let (hours, minutes, secs) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    match (seconds, secs) {
+        (0, _) => date,
+        (_, 0) => format!("{date} {hours:02}:{minutes:02}"),
+        _ => format!("{date} {hours:02}:{minutes:02}:{secs:02}"),
+    }
 }
 
 /// The text of a cell, or why it has none.
@@ -96,7 +132,7 @@ fn cell_text(value: &Data) -> Result<String, String> {
 
 impl SheetReader {
     /// Reads the sheet: first the header's outcome (with the sheet's row count) on `header`, then the rows.
-    fn run(self, header: SyncSender<Result<Option<u64>, TriageError>>) {
+    fn run(self, header: SyncSender<HeaderOutcome>) {
         let mut header = Some(header);
         let result = self.read(&mut header);
         let outcome = match result {
@@ -110,10 +146,7 @@ impl SheetReader {
         }
     }
 
-    fn read(
-        &self,
-        header: &mut Option<SyncSender<Result<Option<u64>, TriageError>>>,
-    ) -> Result<(), TriageError> {
+    fn read(&self, header: &mut Option<SyncSender<HeaderOutcome>>) -> Result<(), TriageError> {
         let path = &self.path;
         let mut workbook: Xlsx<_> = open_workbook(path)
             .map_err(|e| bad(path, format!("not a readable XLSX workbook: {e}")))?;
@@ -165,10 +198,10 @@ impl SheetReader {
                         }
                         match ColumnIndex::find(names, &self.columns, path) {
                             Ok(found) => {
-                                index = Some(found);
                                 if let Some(header) = header.take() {
-                                    drop(header.send(Ok(total)));
+                                    drop(header.send(Ok((total, found.names.clone()))));
                                 }
+                                index = Some(found);
                             }
                             // A title above the table: the header may be further down.
                             Err(missing) => {
@@ -208,7 +241,7 @@ impl SheetReader {
             Some(missing) if index.is_none() => Err(missing),
             _ => {
                 if let Some(header) = header.take() {
-                    drop(header.send(Ok(total)));
+                    drop(header.send(Ok((total, Vec::new()))));
                 }
                 Ok(())
             }
@@ -247,12 +280,21 @@ impl SheetReader {
             }
             None => None,
         };
+        let fields = (0..index.n_columns)
+            .map(|column| {
+                cells
+                    .iter()
+                    .find(|(c, _)| *c as usize == column)
+                    .map_or_else(String::new, |(_, v)| cell_display(v))
+            })
+            .collect();
         Ok(Row {
             number,
             line: sheet_row,
             id,
             text,
             label,
+            fields,
         })
     }
 }

@@ -94,7 +94,7 @@ pub fn today() -> String {
 }
 
 /// Days since 1970-01-01 to a Gregorian date (H. Hinnant's `civil_from_days`).
-fn civil_date(days: i64) -> String {
+pub(crate) fn civil_date(days: i64) -> String {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);

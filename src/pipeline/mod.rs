@@ -4,7 +4,7 @@
 //! versioned file ([`model_file`]). Triage of one text never fails: empty or unfamiliar text is sent to review
 //! with a reason rather than guessed.
 
-mod card;
+pub(crate) mod card;
 mod explain;
 pub mod model_file;
 mod train;

@@ -45,6 +45,9 @@ pub struct TrainParams {
     pub calibration_folds: usize,
     /// Precision automatically routed cases must reach (default 0.95).
     pub target_precision: f64,
+    /// One-sided confidence level with which each label's out-of-fold precision must reach its target (its
+    /// Wilson lower bound); default [`crate::review::DEFAULT_PRECISION_CONFIDENCE`].
+    pub precision_confidence: f64,
     /// Per-label overrides of `target_precision`.
     pub label_precision: BTreeMap<String, f64>,
     /// A runner-up at least this probable is reported as a secondary label (default 0.2).
@@ -67,6 +70,7 @@ impl Default for TrainParams {
             svm: LinearSvmParams::default(),
             calibration_folds: 5,
             target_precision: 0.95,
+            precision_confidence: crate::review::DEFAULT_PRECISION_CONFIDENCE,
             label_precision: BTreeMap::new(),
             secondary_threshold: crate::review::DEFAULT_SECONDARY_THRESHOLD,
             seed: 42,
@@ -90,6 +94,12 @@ impl TrainParams {
             return Err(TriageError::InvalidParameter(format!(
                 "secondary threshold must be within 0..1, got {}",
                 self.secondary_threshold
+            )));
+        }
+        if !(0.5..1.0).contains(&self.precision_confidence) {
+            return Err(TriageError::InvalidParameter(format!(
+                "precision confidence must be within 0.5..1, got {}",
+                self.precision_confidence
             )));
         }
         for (label, p) in std::iter::once((&"(default)".to_string(), &self.target_precision))
@@ -126,6 +136,10 @@ impl TrainParams {
 pub struct TrainedPipeline {
     pub pipeline: Pipeline,
     pub held_out: Evaluation,
+    /// The out-of-fold predictions behind calibration and thresholds: (predicted label index in
+    /// `pipeline.labels()`, calibrated confidence, right?). With them the review thresholds can be chosen
+    /// again for another target or confidence level without retraining.
+    pub held_out_predictions: Vec<(usize, f32, bool)>,
 }
 
 /// Trains a pipeline on labelled examples.
@@ -203,6 +217,23 @@ fn heaviest_features(model: &LinearModel, keep: usize) -> Vec<u32> {
 
 /// A row restricted to the `kept` features (ascending), renumbered by their position there and L2-normalised
 /// again: the row [`TfidfFeaturizer::retain`]`(kept)` would give.
+/// The terms (sorted) that occur in at least one of `rows`, among `kept` when a selection was made.
+fn seen_terms(wide_rows: &[SparseVector], rows: &[usize], kept: Option<Vec<u32>>) -> Vec<u32> {
+    let mut seen: Vec<u32> = rows
+        .iter()
+        .flat_map(|&i| wide_rows[i].indices.iter().copied())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    match kept {
+        Some(kept) => kept
+            .into_iter()
+            .filter(|term| seen.binary_search(term).is_ok())
+            .collect(),
+        None => seen,
+    }
+}
+
 fn project(row: &SparseVector, kept: &[u32]) -> SparseVector {
     let mut projected = SparseVector::default();
     for (feature, value) in row.iter() {
@@ -286,16 +317,17 @@ pub fn fit_analyzed(
         if score_rows.is_empty() {
             continue;
         }
-        let kept = select(&fit_rows)?;
-        let row = |i: usize| match &kept {
-            Some(kept) => project(&wide_rows[i], kept),
-            None => wide_rows[i].clone(),
-        };
+        // Only terms this fold's model has seen: a held-out row's terms that no training row of the fold has
+        // would otherwise stay in its vector, weightless but diluting its L2 norm, and make out-of-fold scores
+        // less confident than the final model's on new text, where unknown terms are dropped. On small data
+        // that made the review thresholds too low (docs/model.md, "The precision promise").
+        let kept = seen_terms(&wide_rows, &fit_rows, select(&fit_rows)?);
+        let row = |i: usize| project(&wide_rows[i], &kept);
         let fold_model = params.svm.fit(
             &fit_rows.iter().map(|&i| row(i)).collect::<Vec<_>>(),
             &fit_rows.iter().map(|&i| targets[i]).collect::<Vec<_>>(),
             label_set.clone(),
-            kept.as_ref().map_or(wide.n_features(), Vec::len),
+            kept.len(),
         )?;
         for &i in &score_rows {
             held_out_scores[i] = fold_model.scores(&row(i));
@@ -343,10 +375,13 @@ pub fn fit_analyzed(
         .filter(|(_, t)| !is_reserved_label(&label_set[**t]))
         .map(|(&s, _)| s)
         .collect();
-    let mut review = ReviewPolicy::fit(&label_set, &held_out_predictions, |label| {
-        params.precision_for(label)
-    })
-    .with_familiarity_floor(&top_scores);
+    let (review, promise) = ReviewPolicy::fit(
+        &label_set,
+        &held_out_predictions,
+        |label| params.precision_for(label),
+        params.precision_confidence,
+    );
+    let mut review = review.with_familiarity_floor(&top_scores);
     review.secondary_threshold = params.secondary_threshold;
     let outcomes: Vec<Outcome> = held_out_predictions
         .iter()
@@ -362,7 +397,8 @@ pub fn fit_analyzed(
                 && review.check(&label_set[best], confidence).is_none(),
         })
         .collect();
-    let held_out = Evaluation::compute(&outcomes);
+    let mut held_out = Evaluation::compute(&outcomes);
+    held_out.promise = Some(promise);
 
     let classifier = params
         .svm
@@ -399,6 +435,7 @@ pub fn fit_analyzed(
             card,
         },
         held_out,
+        held_out_predictions,
     })
 }
 

@@ -113,6 +113,53 @@ pub struct CardSummary {
     pub labels: Vec<String>,
     /// Macro-F1 on the out-of-fold predictions made while training.
     pub out_of_fold_macro_f1: Option<f64>,
+    /// The precision promised for automatically routed cases, on the out-of-fold predictions made while
+    /// training: target, confidence level of its lower bound, share routed, precision reached and its interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<PromiseSummary>,
+}
+
+/// The precision promise in a line of the registry's index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromiseSummary {
+    pub target: f64,
+    pub level: f64,
+    pub auto_routed_share: f64,
+    pub precision: f64,
+    pub interval: (f64, f64),
+    /// Labels with too few held-out cases to support any threshold: all their cases go to review.
+    pub unsupported_labels: Vec<String>,
+}
+
+impl PromiseSummary {
+    /// From a model card's held-out evaluation; `None` for models trained before the promise was recorded.
+    pub fn from_card(card: &crate::pipeline::ModelCard) -> Option<Self> {
+        let held_out = card.held_out()?;
+        let promise: crate::metrics::PrecisionPromise =
+            serde_json::from_value(held_out.get("promise")?.clone()).ok()?;
+        let number = |key: &str| held_out.get(key).and_then(|v| v.as_f64());
+        let interval = held_out
+            .get("auto_routed_precision_interval")
+            .and_then(|v| serde_json::from_value::<(f64, f64)>(v.clone()).ok())
+            .unwrap_or((0.0, 1.0));
+        Some(PromiseSummary {
+            target: promise
+                .labels
+                .iter()
+                .map(|l| l.target)
+                .fold(f64::INFINITY, f64::min),
+            level: promise.level,
+            auto_routed_share: number("auto_routed_share")?,
+            precision: number("auto_routed_precision")?,
+            interval,
+            unsupported_labels: promise
+                .labels
+                .iter()
+                .filter(|l| !l.supported)
+                .map(|l| l.label.clone())
+                .collect(),
+        })
+    }
 }
 
 /// One version in the index.
@@ -131,13 +178,17 @@ pub struct VersionRecord {
     pub card: CardSummary,
     /// Set for retrained versions.
     pub comparison: Option<ComparisonSummary>,
+    /// When the files of this refused version were deleted (`registry prune`, or after a refusal beyond the
+    /// last few); the record stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_at: Option<String>,
 }
 
 /// One change of the active version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
     pub at: String,
-    /// `train`, `promote`, `refuse` or `rollback`.
+    /// `train`, `activate`, `refuse`, `rollback` or `prune`.
     pub action: String,
     pub version: u32,
     /// The active version after the event.
@@ -285,8 +336,10 @@ mod tests {
                 data_fingerprint: "0".into(),
                 labels: vec!["a".into()],
                 out_of_fold_macro_f1: None,
+                promise: None,
             },
             comparison: None,
+            pruned_at: None,
         }
     }
 

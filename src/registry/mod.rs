@@ -24,7 +24,9 @@ pub use layout::{
 };
 pub use lock::RegistryLock;
 pub use promotion::{CategoryChange, Comparison, PromotionRule, SignalTest, compare};
-pub use retrain::{RetrainReport, RetrainSettings, retrain};
+pub use retrain::{
+    KEEP_REFUSED, MIN_HELD_OUT, RetrainReport, RetrainSettings, TooFewHeldOut, retrain,
+};
 
 use crate::error::TriageError;
 use crate::featurize::fingerprint;
@@ -90,6 +92,12 @@ pub enum RegistryError {
         version: u32,
         found: String,
         expected: String,
+    },
+    #[error("{path}: the files of version {version} were pruned on {at} (it was refused)")]
+    Pruned {
+        path: PathBuf,
+        version: u32,
+        at: String,
     },
     #[error("{path}: cannot roll back: {reason}")]
     CannotRollBack { path: PathBuf, reason: String },
@@ -172,6 +180,13 @@ impl Registry {
     /// The model file's bytes of a version, checked against the fingerprint the index recorded.
     pub fn model_bytes(&self, number: u32) -> Result<Vec<u8>, RegistryError> {
         let record = self.version(number)?;
+        if let Some(at) = &record.pruned_at {
+            return Err(RegistryError::Pruned {
+                path: self.layout.root().to_path_buf(),
+                version: number,
+                at: at.clone(),
+            });
+        }
         let path = self.layout.model(number);
         let bytes = std::fs::read(&path).map_err(|e| TriageError::io(&path, e))?;
         let found = format!("{:016x}", fingerprint(&bytes));
@@ -349,8 +364,10 @@ impl RegistryWriter {
                 out_of_fold_macro_f1: card
                     .held_out()
                     .and_then(|h| h.get("macro_f1").and_then(|f| f.as_f64())),
+                promise: layout::PromiseSummary::from_card(card),
             },
             comparison: new.comparison,
+            pruned_at: None,
         });
         index.history.push(HistoryEvent {
             at: now,
@@ -364,6 +381,63 @@ impl RegistryWriter {
         crash_point(CRASH_POINTS[4]);
         self.registry.index = index;
         Ok(number)
+    }
+
+    /// Deletes the files of refused versions but the newest `keep` of them (their records stay in the index,
+    /// marked pruned). Active and retired versions, the targets of a rollback, are never pruned. Returns the
+    /// versions pruned now.
+    pub fn prune_refused(&mut self, keep: usize) -> Result<Vec<u32>, RegistryError> {
+        let mut refused: Vec<u32> = self
+            .registry
+            .index
+            .versions
+            .iter()
+            .filter(|v| v.status == VersionStatus::Refused && v.pruned_at.is_none())
+            .map(|v| v.number)
+            .collect();
+        refused.sort_unstable();
+        let prune: Vec<u32> = refused[..refused.len().saturating_sub(keep)].to_vec();
+        if prune.is_empty() {
+            return Ok(prune);
+        }
+        // The index says "pruned" first: a process killed half-way leaves a folder nothing refers to, which the
+        // next prune removes, never an index naming files that are gone.
+        let now = now_utc();
+        let mut index = self.registry.index.clone();
+        for number in &prune {
+            if let Some(record) = index.version_mut(*number) {
+                record.pruned_at = Some(now.clone());
+            }
+        }
+        index.history.push(HistoryEvent {
+            at: now,
+            action: "prune".into(),
+            version: *prune.last().expect("not empty"),
+            active: index.active,
+            note: format!(
+                "files of refused versions {} deleted",
+                prune
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+        index.write(&self.registry.layout)?;
+        self.registry.index = index;
+        for record in self
+            .registry
+            .index
+            .versions
+            .iter()
+            .filter(|v| v.pruned_at.is_some())
+        {
+            let folder = self.registry.layout.version_dir(record.number);
+            if folder.exists() {
+                std::fs::remove_dir_all(&folder).map_err(|e| TriageError::io(&folder, e))?;
+            }
+        }
+        Ok(prune)
     }
 
     /// Re-activates `to`, or else the latest retired version before the active one. Refused versions are
@@ -398,6 +472,11 @@ impl RegistryWriter {
         };
         if target == active {
             return Err(refuse(format!("version {target} is already active")));
+        }
+        if self.registry.version(target)?.pruned_at.is_some() {
+            return Err(refuse(format!(
+                "version {target} was refused and its files were pruned"
+            )));
         }
         if self.registry.version(target)?.status == VersionStatus::Refused && !allow_refused {
             return Err(refuse(format!(
@@ -509,6 +588,44 @@ mod tests {
         assert_eq!(writer.rollback(Some(3), true).unwrap(), (1, 3));
         assert_eq!(writer.rollback(Some(2), false).unwrap(), (3, 2));
         assert_eq!(Registry::open(dir.path()).unwrap().index().history.len(), 6);
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_refused_and_never_touches_active_or_retired_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = pipeline(0);
+        let mut writer = RegistryWriter::open_or_create(dir.path(), || {}).unwrap();
+        for activate in [true, false, true, false, false, false] {
+            add(&mut writer, &model, activate);
+        }
+        // 1 retired, 3 active, 2 4 5 6 refused.
+        assert_eq!(writer.prune_refused(2).unwrap(), [2, 4]);
+        let layout = writer.registry().layout().clone();
+        for (number, kept) in [
+            (1, true),
+            (2, false),
+            (3, true),
+            (4, false),
+            (5, true),
+            (6, true),
+        ] {
+            assert_eq!(
+                layout.version_dir(number).exists(),
+                kept,
+                "version {number}"
+            );
+        }
+        assert!(writer.prune_refused(2).unwrap().is_empty());
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.index().versions.len(), 6, "records stay");
+        assert!(registry.version(2).unwrap().pruned_at.is_some());
+        let error = registry.load_version(2).unwrap_err().to_string();
+        assert!(error.contains("pruned"), "{error}");
+        assert_eq!(registry.active_version().unwrap(), 3);
+        registry.load_version(1).unwrap();
+        let error = writer.rollback(Some(4), true).unwrap_err().to_string();
+        assert!(error.contains("pruned"), "{error}");
+        assert_eq!(writer.rollback(None, false).unwrap(), (3, 1));
     }
 
     #[test]

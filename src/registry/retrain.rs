@@ -18,15 +18,21 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// Fewest new cases worth a candidate: one to learn and one to judge on.
-const MIN_NEW_CASES: usize = 2;
+/// Fewest held-out cases a comparison is judged on by default: with fewer, one case more or less right moves
+/// macro-F1 and a category's recall by more than the rule allows, and the signal test cannot reach p ≤ 0.01.
+pub const MIN_HELD_OUT: usize = 30;
+
+/// Refused candidates kept after a refusal; older refused versions' files are pruned.
+pub const KEEP_REFUSED: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct RetrainSettings {
     pub params: TrainParams,
     pub rule: PromotionRule,
-    /// The new cases are split into this many stratified folds and one is held out (default 5: 20%).
+    /// 1 in this many new cases is held out, by a hash of the text (default 5: 20%).
     pub held_out_folds: usize,
+    /// Fewest held-out cases to judge a candidate on; with fewer no candidate is made.
+    pub min_held_out: usize,
 }
 
 impl Default for RetrainSettings {
@@ -35,6 +41,7 @@ impl Default for RetrainSettings {
             params: TrainParams::default(),
             rule: PromotionRule::default(),
             held_out_folds: 5,
+            min_held_out: MIN_HELD_OUT,
         }
     }
 }
@@ -47,12 +54,26 @@ pub struct RetrainReport {
     /// Rows the active version was trained on, which the candidate learns too.
     pub base_rows: usize,
     pub selection: Selection,
-    /// The candidate's version number; `None` when there was nothing new to learn.
+    /// The candidate's version number; `None` when there was nothing new to learn or too few cases to judge.
     pub candidate_version: Option<u32>,
     pub comparison: Option<Comparison>,
+    /// Set when there were new cases to learn but too few held out to judge a candidate on.
+    pub too_few_held_out: Option<TooFewHeldOut>,
+    /// Refused versions whose files were pruned after this retrain.
+    pub pruned: Vec<u32>,
+}
+
+/// Too few held-out cases to compare two models: how many there were and how many are needed.
+#[derive(Debug, Clone, Serialize)]
+pub struct TooFewHeldOut {
+    pub held_out: usize,
+    pub needed: usize,
+    /// About how many new closed cases give that many held-out ones.
+    pub new_cases_needed: usize,
 }
 
 impl RetrainReport {
+    /// Whether a candidate was judged and promoted.
     pub fn promoted(&self) -> bool {
         self.comparison.as_ref().is_some_and(|c| c.promoted)
     }
@@ -101,15 +122,26 @@ pub fn retrain(
         });
     }
 
-    let new = select_new(&base, closed, settings.held_out_folds, settings.params.seed);
+    let new = select_new(&base, closed, settings.held_out_folds);
     let mut report = RetrainReport {
         active_version,
         base_rows: base.len(),
         selection: new.selection.clone(),
         candidate_version: None,
         comparison: None,
+        too_few_held_out: None,
+        pruned: Vec::new(),
     };
-    if new.learn.len() + new.held_out.len() < MIN_NEW_CASES {
+    // A file submitted again has nothing new to learn: its held-out cases were held out before too.
+    if new.learn.is_empty() {
+        return Ok(report);
+    }
+    if new.held_out.len() < settings.min_held_out.max(1) {
+        report.too_few_held_out = Some(TooFewHeldOut {
+            held_out: new.held_out.len(),
+            needed: settings.min_held_out.max(1),
+            new_cases_needed: settings.min_held_out.max(1) * settings.held_out_folds.max(2),
+        });
         return Ok(report);
     }
 
@@ -176,6 +208,9 @@ pub fn retrain(
             candidate_macro_f1: comparison.candidate.macro_f1,
         }),
     })?;
+    if !comparison.promoted {
+        report.pruned = writer.prune_refused(KEEP_REFUSED)?;
+    }
     report.candidate_version = Some(number);
     report.comparison = Some(comparison);
     Ok(report)
