@@ -94,7 +94,7 @@ fn csv_keeps_every_input_column_and_starts_with_a_bom() {
     assert_eq!(header[..6], INPUT_HEADER);
     assert_eq!(
         header[6..10],
-        ["triage_label", "confidence", "department", "department_id"]
+        ["triage_label", "category_name", "confidence", "department"]
     );
     assert!(
         !header[6..].contains(&"id".to_string()),
