@@ -60,8 +60,8 @@ fn model_stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
-    let jieba_no_hmm = JiebaSegmenter::new(complaint_triage::segment::DOMAIN_DICTIONARY.into(), false)
-        .unwrap();
+    let jieba_no_hmm =
+        JiebaSegmenter::new(complaint_triage::segment::DOMAIN_DICTIONARY.into(), false).unwrap();
     group.bench_function("segment_jieba_no_hmm", |b| {
         b.iter(|| {
             normalized

@@ -55,7 +55,11 @@ fn main() {
     chars_only.tfidf.char_ngram_max = 3;
     let runs = [
         ("Simplified, words + char 1-2 (default)", &texts, &params),
-        ("Traditional, words + char 1-2 (default)", &traditional, &params),
+        (
+            "Traditional, words + char 1-2 (default)",
+            &traditional,
+            &params,
+        ),
         ("Simplified, char 1-3, no words", &texts, &chars_only),
     ];
     for (what, texts, params) in runs {

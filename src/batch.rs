@@ -83,7 +83,14 @@ pub fn triage_table_as(
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
     triage_table_in(
-        reader, pipeline, explain, layout, Lang::Zh, sink, rejects, progress,
+        reader,
+        pipeline,
+        explain,
+        layout,
+        Lang::Zh,
+        sink,
+        rejects,
+        progress,
     )
 }
 

@@ -50,7 +50,9 @@ pub enum ReviewReason {
     /// The model's best guess is the reserved label `out_of_scope`: no category fits.
     NoCategoryFits,
     NotAComplaint,
-    BelowThreshold { threshold: f32 },
+    BelowThreshold {
+        threshold: f32,
+    },
 }
 
 impl ReviewReason {
@@ -252,7 +254,10 @@ mod tests {
                 .contains("不自动分派")
         );
         assert_eq!(ReviewReason::NoCategoryFits.text(Lang::Zh), "无匹配类别");
-        assert_eq!(ReviewReason::NoCategoryFits.text(Lang::En), "no category fits");
+        assert_eq!(
+            ReviewReason::NoCategoryFits.text(Lang::En),
+            "no category fits"
+        );
         assert_eq!(ReviewReason::EmptyText.to_string(), "empty text");
     }
 

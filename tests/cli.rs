@@ -289,7 +289,11 @@ fn a_dictionary_keeps_its_terms_whole_in_the_words_of_a_char_ngram_model() {
     assert!(output.status.success(), "{}", stderr(&output));
     let model = complaint_triage::pipeline::model_file::load(&model).unwrap();
     let text = "企业反映退税慢难题";
-    assert!(model.words(text).contains(&"退税慢难题"), "{:?}", model.words(text));
+    assert!(
+        model.words(text).contains(&"退税慢难题"),
+        "{:?}",
+        model.words(text)
+    );
     // Without it, jieba splits the made-up term.
     let plain = train_small_model(dir.path());
     let plain = complaint_triage::pipeline::model_file::load(&plain).unwrap();

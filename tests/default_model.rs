@@ -112,7 +112,10 @@ fn the_default_model_sends_out_of_scope_complaints_to_review() {
         }
     }
     assert!(out_of_scope >= 80);
-    assert!(reviewed * 10 >= out_of_scope * 8, "{reviewed} of {out_of_scope} reviewed");
+    assert!(
+        reviewed * 10 >= out_of_scope * 8,
+        "{reviewed} of {out_of_scope} reviewed"
+    );
     assert!(routed * 10 >= in_scope * 8, "{routed} of {in_scope} routed");
 }
 

@@ -111,8 +111,8 @@ pub(super) fn reasons(
     let mut word_push = vec![0.0f32; words.len()];
     let mut pushes: FxHashMap<u32, f32> = FxHashMap::default();
     for (feature, occurrence) in &occurrences {
-        let per_occurrence = *pushes.entry(*feature).or_insert_with(|| push(*feature))
-            / count[feature] as f32;
+        let per_occurrence =
+            *pushes.entry(*feature).or_insert_with(|| push(*feature)) / count[feature] as f32;
         let chars = occurrence.char_start..occurrence.char_end;
         let per_char = per_occurrence / chars.len().max(1) as f32;
         for c in chars {
