@@ -31,7 +31,9 @@ pub mod registry;
 pub mod review;
 pub mod route;
 pub mod segment;
+pub mod serve;
 pub mod shuffle;
+pub mod store;
 pub mod validation;
 
 pub use error::TriageError;

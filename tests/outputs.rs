@@ -456,3 +456,61 @@ fn jsonl_and_xlsx_inputs_keep_their_columns() {
         ["X-1", "用电报装等了两个月", "2026-11-30", "3", "X-1"]
     );
 }
+
+#[test]
+fn the_library_writes_a_split_assignment_workbook_from_rows_and_decisions() {
+    use complaint_triage::io::{
+        Columns, SplitBy, TableReader, WorkbookOptions, assignment_workbook,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, rows) = office_input(dir.path());
+    let columns = Columns {
+        text: "text".into(),
+        id: Some("id".into()),
+        label: None,
+    };
+    let reader = TableReader::open(&input, &columns).unwrap();
+    let input_columns = reader.columns().to_vec();
+    let read: Vec<_> = reader.map(|r| r.unwrap().unwrap()).collect();
+    let pipeline =
+        complaint_triage::pipeline::model_file::load(&repo().join("models/default.model")).unwrap();
+    let texts: Vec<&str> = read.iter().map(|r| r.text.as_str()).collect();
+    let decisions = pipeline.triage_batch(&texts, false);
+    let options = WorkbookOptions {
+        split_by: Some(SplitBy::Department),
+        title: Some("交办单　2026-11-30".into()),
+        summary: true,
+    };
+    let bytes = assignment_workbook(&input_columns, "text", &read, &decisions, options).unwrap();
+    let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let names = workbook.sheet_names();
+    let departments: BTreeSet<String> = decisions
+        .iter()
+        .map(|d| {
+            let name = &d.department.name;
+            if name.is_empty() {
+                "未分派".to_string()
+            } else {
+                name.clone()
+            }
+        })
+        .collect();
+    assert_eq!(names.len(), departments.len() + 1, "{names:?}");
+    let mut total = 0;
+    for name in &names[..names.len() - 1] {
+        assert!(departments.contains(name), "{name}");
+        let range = workbook.worksheet_range(name).unwrap();
+        let title = range.get((0, 0)).map(|c| c.to_string()).unwrap_or_default();
+        assert_eq!(title, format!("交办单　2026-11-30　{name}"));
+        let header: Vec<String> = range
+            .rows()
+            .nth(1)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(header[..6], INPUT_HEADER);
+        total += range.height() - 2;
+    }
+    assert_eq!(total, rows.len());
+}

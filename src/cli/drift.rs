@@ -4,7 +4,7 @@
 //! Exit status 3 when some rows could not be used (each is listed on stderr with its row number).
 
 use super::retrain::padded;
-use crate::drift::{DriftColumns, DriftGroup, drift_report};
+use crate::drift::{DriftColumns, DriftGroup, drift_from_reader, drift_report};
 use crate::route::RoutingTable;
 use clap::Args;
 use std::io::Write;
@@ -15,8 +15,15 @@ use unicode_width::UnicodeWidthStr;
 #[derive(Debug, Args)]
 pub struct DriftArgs {
     /// CSV file of closed cases (`-` for standard input).
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    pub closed: Option<PathBuf>,
+    /// Read the closed cases of a case store instead (SQLite file or postgres:// URL): intake's suggestion vs
+    /// the final label, grouped by the final department.
     #[arg(long)]
-    pub closed: PathBuf,
+    pub store: Option<String>,
+    /// With --store: only cases closed on or after this date (YYYY-MM-DD).
+    #[arg(long, requires = "store")]
+    pub since: Option<String>,
     /// Column with the category or department predicted at intake.
     #[arg(long, default_value = "intake_label")]
     pub intake_column: String,
@@ -41,6 +48,31 @@ pub struct DriftArgs {
     pub json: bool,
 }
 
+/// A store's closed cases as the CSV table drift reads: intake's label, the final label, the closing date and
+/// the final department's name.
+fn store_table(url: &str, since: Option<&str>, routing: &RoutingTable) -> anyhow::Result<Vec<u8>> {
+    let names: std::collections::BTreeMap<String, String> = routing
+        .categories()
+        .map(|c| routing.route(c))
+        .map(|d| (d.id, d.name))
+        .collect();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(["intake_label", "final_label", "closed_at", "department"])?;
+    for case in super::cases::closed_cases(url, since)? {
+        let department = names
+            .get(&case.department_id)
+            .cloned()
+            .unwrap_or(case.department_id);
+        writer.write_record([
+            case.suggested_label,
+            case.label,
+            crate::store::time::format(case.closed_at),
+            department,
+        ])?;
+    }
+    Ok(writer.into_inner()?)
+}
+
 pub fn run(args: DriftArgs) -> anyhow::Result<ExitCode> {
     let routing = match &args.routing {
         Some(path) => RoutingTable::from_path(path)?,
@@ -52,9 +84,30 @@ pub fn run(args: DriftArgs) -> anyhow::Result<ExitCode> {
         date: args.date_column.clone(),
         department: args.department_column.clone(),
     };
-    let mut report = drift_report(&args.closed, &columns, &routing)?;
+    let (mut report, source) = match (&args.closed, &args.store) {
+        (Some(closed), _) => (drift_report(closed, &columns, &routing)?, closed.clone()),
+        (None, Some(store)) => {
+            let source = PathBuf::from(format!("case store {store}"));
+            let table = store_table(store, args.since.as_deref(), &routing)?;
+            let columns = DriftColumns {
+                date: Some("closed_at".into()),
+                department: Some("department".into()),
+                ..DriftColumns::default()
+            };
+            (
+                drift_from_reader(
+                    Box::new(std::io::Cursor::new(table)),
+                    &source,
+                    &columns,
+                    &routing,
+                )?,
+                source,
+            )
+        }
+        (None, None) => anyhow::bail!("give --closed FILE or --store URL"),
+    };
     super::input::warn_unusable_rows(
-        &args.closed,
+        &source,
         report.bad_rows.iter().map(|b| (b.row, b.message.as_str())),
     );
     report.reroutes.truncate(args.top);

@@ -6,8 +6,6 @@ use crate::pipeline::{Example, Pipeline, model_file};
 use crate::registry::{Registry, read_labelled};
 use std::path::Path;
 
-/// The default model built into this binary (empty when the build had none).
-const DEFAULT_MODEL: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.model"));
 /// The built-in model's card (`models/default.card.json`; empty when the build had no model).
 const DEFAULT_MODEL_CARD: &str = include_str!(concat!(env!("OUT_DIR"), "/default.card.json"));
 
@@ -37,13 +35,12 @@ pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {
     match path {
         Some(path) if path.is_dir() => Ok(Registry::open(path)?.load_active()?),
         Some(path) => Ok(model_file::load(path)?),
-        None if DEFAULT_MODEL.is_empty() => anyhow::bail!(
-            "this build has no default model: build it with `cargo run --release -- train --input corpora/complaints.csv --output models/default.model`, then rebuild, or pass --model"
-        ),
-        None => Ok(model_file::from_bytes(
-            DEFAULT_MODEL,
-            Path::new("<built-in default model>"),
-        )?),
+        None => match model_file::builtin() {
+            Some(model) => Ok(model?),
+            None => anyhow::bail!(
+                "this build has no default model: build it with `cargo run --release -- train --input corpora/complaints.csv --output models/default.model`, then rebuild, or pass --model"
+            ),
+        },
     }
 }
 

@@ -1,6 +1,7 @@
 //! The `triage` command line: one file per subcommand. Arguments are parsed by clap here, validated into the
 //! library's parameter types in each subcommand, and errors are returned to `main` as `anyhow` errors.
 
+mod cases;
 mod classify;
 mod cv;
 mod drift;
@@ -8,6 +9,8 @@ mod evaluate;
 mod input;
 mod registry;
 mod retrain;
+mod serve;
+mod token;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +43,12 @@ pub enum Command {
     Registry(registry::RegistryArgs),
     /// How often intake routing was right, by month and department, from closed cases.
     Drift(drift::DriftArgs),
+    /// Take cases into the store from a table, or export them as a 交办单 (one sheet per department).
+    Cases(cases::CasesArgs),
+    /// Serve triage and the office's case loop (intake, 交办, 退单, 销号) over HTTP.
+    Serve(serve::ServeArgs),
+    /// Make a bearer token for `triage serve --tokens`.
+    Token(token::TokenArgs),
 }
 
 /// Runs a parsed command line; the exit code says whether every row was handled.
@@ -52,5 +61,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retrain(args) => retrain::run(args),
         Command::Registry(args) => registry::run(args),
         Command::Drift(args) => drift::run(args),
+        Command::Cases(args) => cases::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
     }
 }

@@ -5,9 +5,11 @@
 //! rows were unusable (listed on stderr with their row numbers) and the candidate was promoted, 2 on error.
 
 use super::train::TrainingOptions;
+use crate::io::RowError;
+use crate::pipeline::Example;
 use crate::registry::{
-    Comparison, PromotionRule, RegistryWriter, RetrainReport, RetrainSettings, read_labelled,
-    retrain,
+    Comparison, LabelledRows, PromotionRule, RegistryWriter, RetrainReport, RetrainSettings,
+    read_labelled, retrain,
 };
 use clap::Args;
 use serde::Serialize;
@@ -24,10 +26,16 @@ pub struct RetrainArgs {
     /// The model registry folder (see `triage train --registry`).
     #[arg(long)]
     pub registry: PathBuf,
-    /// Table of closed cases (CSV, TSV, JSONL or XLSX): the text and the label of who finally handled each (`-`
-    /// for standard input).
+    /// Table of closed cases (CSV, TSV, JSONL or XLSX): the text and the label of who finally handled each (`-` for standard input).
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    pub closed: Option<PathBuf>,
+    /// Learn from the closed cases of a case store instead (SQLite file or postgres:// URL): the final label,
+    /// or the final department with `--label-column department`.
     #[arg(long)]
-    pub closed: PathBuf,
+    pub store: Option<String>,
+    /// With --store: only cases closed on or after this date (YYYY-MM-DD).
+    #[arg(long, requires = "store")]
+    pub since: Option<String>,
     /// Largest allowed fall of macro-F1 on the held-out closed cases.
     #[arg(long, default_value_t = 0.005)]
     pub max_macro_f1_drop: f64,
@@ -65,6 +73,43 @@ struct Output<'a> {
     report: &'a RetrainReport,
 }
 
+/// The closed cases of a store as labelled rows: the final label, or the final department when the label
+/// column is `department`. A case closed without one is an unusable row, numbered in closing order.
+fn store_rows(url: &str, since: Option<&str>, label_column: &str) -> anyhow::Result<LabelledRows> {
+    let by_department = label_column == "department" || label_column == "department_id";
+    let mut rows = LabelledRows::default();
+    for (number, case) in super::cases::closed_cases(url, since)?
+        .into_iter()
+        .enumerate()
+    {
+        let label = if by_department {
+            case.department_id
+        } else {
+            case.label
+        };
+        if label.is_empty() || case.text.trim().is_empty() {
+            rows.bad_rows.push(RowError {
+                number: number as u64 + 1,
+                line: 0,
+                message: format!(
+                    "case {} was closed without a {label_column} or text",
+                    case.id
+                ),
+                id: case.id,
+            });
+            continue;
+        }
+        rows.examples.push(Example {
+            text: case.text,
+            label,
+        });
+    }
+    for bad in &rows.bad_rows {
+        eprintln!("warning: {} (case not used)", bad.message);
+    }
+    Ok(rows)
+}
+
 pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     let mut params = args.options.params()?;
     let rule = PromotionRule {
@@ -74,15 +119,25 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
         ..PromotionRule::default()
     };
     rule.check()?;
-    let rows = read_labelled(
-        &args.closed,
-        &args.options.text_column,
-        &args.options.label_column,
-    )?;
-    super::input::warn_unusable_rows(
-        &args.closed,
-        rows.bad_rows.iter().map(|e| (e.number, e.message.as_str())),
-    );
+    let (rows, source) = match (&args.closed, &args.store) {
+        (Some(closed), _) => {
+            let rows = read_labelled(
+                closed,
+                &args.options.text_column,
+                &args.options.label_column,
+            )?;
+            super::input::warn_unusable_rows(
+                closed,
+                rows.bad_rows.iter().map(|e| (e.number, e.message.as_str())),
+            );
+            (rows, closed.display().to_string())
+        }
+        (None, Some(store)) => (
+            store_rows(store, args.since.as_deref(), &args.options.label_column)?,
+            format!("case store {store}"),
+        ),
+        (None, None) => anyhow::bail!("give --closed FILE or --store URL"),
+    };
     let mut writer = RegistryWriter::open(&args.registry, || {
         eprintln!(
             "waiting for another triage process to finish with {} …",
@@ -99,7 +154,7 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
         min_held_out: args.min_held_out,
         ..RetrainSettings::default()
     };
-    let origin = args.closed.display().to_string();
+    let origin = source.clone();
     let report = retrain(&mut writer, rows.examples, &origin, &settings)?;
     drop(writer);
 
@@ -107,7 +162,7 @@ pub fn run(args: RetrainArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let output = Output {
             registry: args.registry.display().to_string(),
-            closed: args.closed.display().to_string(),
+            closed: source.clone(),
             promoted: report.promoted(),
             unreadable_rows: rows
                 .bad_rows

@@ -11,6 +11,7 @@
 //! ([`destination`]). Rows that get no decision can go to a [`RejectsFile`]. Nothing here triages anything.
 
 pub mod assignment_sheet;
+pub mod case_sheet;
 mod csv_sink;
 pub mod csv_source;
 mod decision;

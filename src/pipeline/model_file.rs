@@ -21,6 +21,14 @@ pub const FORMAT_NAME: &[u8] = b"complaint-triage-model\n";
 pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = FORMAT_NAME.len() + 4 + 8 + 8;
 
+/// The default model built into this binary (empty when the build had none; see build.rs).
+pub const BUILTIN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default.model"));
+
+/// The built-in default model, or `None` when this build has none.
+pub fn builtin() -> Option<Result<Pipeline, TriageError>> {
+    (!BUILTIN.is_empty()).then(|| from_bytes(BUILTIN, Path::new("<built-in default model>")))
+}
+
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }

@@ -5,6 +5,8 @@
 //! a model trained on department names, or on another label set — is its own department. Routing never
 //! changes the label or the confidence.
 
+mod categories;
 mod routing_table;
 
+pub use categories::{CATEGORY_NAMES, category_name};
 pub use routing_table::{DEFAULT_ROUTING_TABLE, Department, RoutingTable};

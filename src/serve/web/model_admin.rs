@@ -1,0 +1,183 @@
+//! The 模型 view, for `admin`: the model in service with its card, the registry's versions and history,
+//! retraining from the store's closed cases (the side-by-side comparison decides promotion, as
+//! `triage retrain` does), and rollback. A promotion or rollback is followed at once, without a restart.
+
+use super::jobs::{JobState, Jobs, RetrainJob};
+use crate::pipeline::Example;
+use crate::registry::{
+    Registry, RegistryWriter, RetrainReport, RetrainSettings, retrain as retrain_registry,
+};
+use crate::serve::AppState;
+use crate::serve::auth::Caller;
+use crate::serve::error::ApiError;
+use crate::serve::json::ApiJson;
+use crate::serve::model::ModelSource;
+use crate::store::time;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn registry_dir(state: &AppState) -> Option<PathBuf> {
+    match state.model.source() {
+        ModelSource::Registry(dir) => Some(dir.clone()),
+        _ => None,
+    }
+}
+
+fn no_registry() -> ApiError {
+    ApiError::Conflict(
+        "the service runs on a fixed model file, not a registry: start it with --model REGISTRY_DIR to \
+         retrain and roll back"
+            .into(),
+    )
+}
+
+/// `GET /api/v1/desk/model`: the model in service, its card, and the registry when there is one.
+pub async fn model(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require_admin("see the model's card and registry")?;
+    let model = state.model.current();
+    let registry = match registry_dir(&state) {
+        Some(dir) => {
+            let index = tokio::task::spawn_blocking(move || {
+                Registry::open(&dir).map(|r| r.index().clone())
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            serde_json::to_value(index).map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+        None => Value::Null,
+    };
+    Ok(Json(json!({
+        "version": model.version,
+        "source": model.source,
+        "loaded_at": time::format(model.loaded_at),
+        "follows_registry": state.model.follows_registry(),
+        "card": model.pipeline.card.to_json(),
+        "registry": registry,
+    })))
+}
+
+/// `POST /api/v1/desk/model/retrain`: starts a retrain on the closed cases; answers with the job to poll.
+pub async fn retrain(
+    State(state): State<AppState>,
+    Extension(jobs): Extension<Arc<Jobs>>,
+    caller: Caller,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require_admin("retrain the model")?;
+    let dir = registry_dir(&state).ok_or_else(no_registry)?;
+    let job = jobs.new_retrain();
+    let running = Arc::clone(&job);
+    tokio::spawn(async move {
+        let outcome = retrain_from_store(&state, dir).await;
+        let mut status = running.status();
+        match outcome {
+            Ok(report) => {
+                status.report = Some(report);
+                status.state = JobState::Done;
+            }
+            Err(message) => {
+                status.error = Some(message);
+                status.state = JobState::Failed;
+            }
+        }
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job.id }))))
+}
+
+async fn retrain_from_store(state: &AppState, dir: PathBuf) -> Result<RetrainReport, String> {
+    let closed: Vec<Example> = state
+        .store
+        .closed_cases(None)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|case| Example {
+            text: case.text,
+            label: case.label,
+        })
+        .filter(|e| !e.label.is_empty() && !e.text.trim().is_empty())
+        .collect();
+    let model = Arc::clone(&state.model);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = RegistryWriter::open(&dir, || {}).map_err(|e| e.to_string())?;
+        let mut settings = RetrainSettings::default();
+        // Keep the routing the active model was trained with.
+        settings.params.routing = writer
+            .registry()
+            .load_active()
+            .map_err(|e| e.to_string())?
+            .routing;
+        let report = retrain_registry(
+            &mut writer,
+            closed,
+            "closed cases in the case store",
+            &settings,
+        )
+        .map_err(|e| e.to_string())?;
+        drop(writer);
+        model.refresh().map_err(|e| e.to_string())?;
+        Ok(report)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+fn find_job(jobs: &Jobs, id: &str) -> Result<Arc<RetrainJob>, ApiError> {
+    jobs.retrain(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no retrain '{id}'")))
+}
+
+/// `GET /api/v1/desk/model/retrain/{job}`: running, or the report with its comparison.
+pub async fn retrain_status(
+    Extension(jobs): Extension<Arc<Jobs>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_admin("follow a retrain")?;
+    let job = find_job(&jobs, &id)?;
+    let status = job.status();
+    Ok(Json(json!({
+        "job": job.id,
+        "state": status.state,
+        "error": status.error,
+        "promoted": status.report.as_ref().map(RetrainReport::promoted),
+        "report": status.report,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// The version to make active; the latest retired one before the active when absent.
+    #[serde(default)]
+    pub to: Option<u32>,
+}
+
+/// `POST /api/v1/desk/model/rollback`.
+pub async fn rollback(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<RollbackRequest>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_admin("roll the model back")?;
+    let dir = registry_dir(&state).ok_or_else(no_registry)?;
+    let model = Arc::clone(&state.model);
+    let (from, to) = tokio::task::spawn_blocking(move || {
+        let mut writer = RegistryWriter::open(&dir, || {}).map_err(|e| e.to_string())?;
+        let moved = writer
+            .rollback(request.to, false)
+            .map_err(|e| e.to_string())?;
+        drop(writer);
+        model.refresh().map_err(|e| e.to_string())?;
+        Ok::<_, String>(moved)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::Conflict)?;
+    Ok(Json(json!({ "from": from, "to": to })))
+}
