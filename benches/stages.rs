@@ -60,6 +60,16 @@ fn model_stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    let jieba_no_hmm =
+        JiebaSegmenter::new(complaint_triage::segment::DOMAIN_DICTIONARY.into(), false).unwrap();
+    group.bench_function("segment_jieba_no_hmm", |b| {
+        b.iter(|| {
+            normalized
+                .iter()
+                .map(|n| jieba_no_hmm.segment(n.as_str()).len())
+                .sum::<usize>()
+        })
+    });
     group.bench_function("featurize", |b| {
         b.iter(|| {
             analyzed

@@ -13,9 +13,10 @@
 
 use crate::error::TriageError;
 use crate::io::{
-    DecisionSink, OutputLayout, RejectsFile, Row, RowError, TableReader, decision_fields,
-    decision_header, unreadable_fields,
+    DecisionSink, OutputLayout, RejectsFile, Row, RowError, TableReader, decision_fields_in,
+    decision_header, unreadable_fields_in,
 };
+use crate::lang::Lang;
 use crate::pipeline::{Pipeline, Triage};
 use crate::review::ReviewReason;
 use std::collections::BTreeMap;
@@ -57,7 +58,7 @@ impl BatchProgress for NoProgress {
 
 /// Triages every row `reader` yields with `pipeline` and writes the decisions alone (the lean form) to `sink`
 /// (and rows without a decision to `rejects`, when given). Returns the tally; the sink and rejects file are
-/// finished (put in place) only when every row was written.
+/// finished (put in place) only when every row was written. Review reasons are in Chinese.
 pub fn triage_table(
     reader: TableReader,
     pipeline: &Pipeline,
@@ -81,6 +82,30 @@ pub fn triage_table_as(
     rejects: Option<RejectsFile>,
     progress: Box<dyn BatchProgress>,
 ) -> Result<Tally, TriageError> {
+    triage_table_in(
+        reader,
+        pipeline,
+        explain,
+        layout,
+        Lang::Zh,
+        sink,
+        rejects,
+        progress,
+    )
+}
+
+/// As [`triage_table_as`], with review reasons in `lang`.
+#[allow(clippy::too_many_arguments)]
+pub fn triage_table_in(
+    reader: TableReader,
+    pipeline: &Pipeline,
+    explain: bool,
+    layout: &OutputLayout,
+    lang: Lang,
+    sink: Box<dyn DecisionSink>,
+    rejects: Option<RejectsFile>,
+    progress: Box<dyn BatchProgress>,
+) -> Result<Tally, TriageError> {
     let input = reader.path().to_path_buf();
     let empty_input = reader.is_empty_input();
     let writer = Writer {
@@ -88,6 +113,7 @@ pub fn triage_table_as(
         sink,
         rejects,
         explain,
+        lang,
         input,
         progress,
         tally: Tally::default(),
@@ -238,6 +264,7 @@ struct Writer {
     sink: Box<dyn DecisionSink>,
     rejects: Option<RejectsFile>,
     explain: bool,
+    lang: Lang,
     input: PathBuf,
     progress: Box<dyn BatchProgress>,
     tally: Tally,
@@ -273,7 +300,12 @@ impl Writer {
             && decision.review_reason == Some(ReviewReason::EmptyText)
         {
             self.tally.rejected += 1;
-            return rejects.write(row.number, row.line, &row.id, "empty text");
+            return rejects.write(
+                row.number,
+                row.line,
+                &row.id,
+                &ReviewReason::EmptyText.text(self.lang),
+            );
         }
         let review = decision.needs_review();
         let counts = self
@@ -288,7 +320,7 @@ impl Writer {
             counts.routed += 1;
             self.tally.routed += 1;
         }
-        let fields = decision_fields(&row.id, decision, self.explain);
+        let fields = decision_fields_in(&row.id, decision, self.explain, self.lang);
         self.sink.write_row(&self.layout.row(&row.fields, fields))
     }
 
@@ -307,7 +339,7 @@ impl Writer {
                 error.message
             ));
         }
-        let fields = unreadable_fields(&error.id, &error.message, self.explain);
+        let fields = unreadable_fields_in(&error.id, &error.message, self.explain, self.lang);
         self.sink
             .write_row(&self.layout.unreadable_row(&error.id, fields))
     }
@@ -344,43 +376,70 @@ fn counted(count: u64, one: &str, many: &str) -> String {
 }
 
 impl Tally {
-    /// The end-of-run summary: counts, then routed and review counts per department.
+    /// The end-of-run summary in Chinese: counts, then routed and review counts per department.
     pub fn summary(&self, seconds: f64, rejects: Option<&Path>) -> String {
-        let rate = if self.rows >= RATE_MIN_ROWS && seconds >= RATE_MIN_SECONDS {
-            format!(" ({:.0} rows/s)", self.rows as f64 / seconds)
-        } else {
-            String::new()
+        self.summary_in(seconds, rejects, Lang::Zh)
+    }
+
+    /// The end-of-run summary in `lang`; department names stay as the routing table has them.
+    pub fn summary_in(&self, seconds: f64, rejects: Option<&Path>, lang: Lang) -> String {
+        let rate = match lang {
+            _ if self.rows < RATE_MIN_ROWS || seconds < RATE_MIN_SECONDS => String::new(),
+            Lang::Zh => format!("（每秒 {:.0} 行）", self.rows as f64 / seconds),
+            Lang::En => format!(" ({:.0} rows/s)", self.rows as f64 / seconds),
         };
-        let rejected_to = match rejects {
+        let rejected_to = match (rejects, lang) {
             _ if self.rejected == 0 => String::new(),
-            Some(path) => format!(" (written to {})", path.display()),
-            None => " (in the output, sent to review)".into(),
+            (Some(path), Lang::Zh) => format!("（已写入 {}）", path.display()),
+            (Some(path), Lang::En) => format!(" (written to {})", path.display()),
+            (None, Lang::Zh) => "（在输出中，送人工审核）".into(),
+            (None, Lang::En) => " (in the output, sent to review)".into(),
         };
         let mut summary = String::new();
         if self.empty_input {
-            summary.push_str("the input is empty: no header and no rows\n");
-        }
-        summary.push_str(&format!(
-            "{} read in {seconds:.1} s{rate}: {} routed automatically, {} sent to review, {} rejected{rejected_to}\n",
-            counted(self.rows, "row", "rows"),
-            self.routed,
-            self.review,
-            self.rejected
-        ));
-        if self.blank_lines > 0 {
-            summary.push_str(&format!(
-                "{} skipped (not rows)\n",
-                counted(self.blank_lines, "blank line", "blank lines")
+            summary.push_str(lang.pick(
+                "输入为空：没有表头，也没有行\n",
+                "the input is empty: no header and no rows\n",
             ));
+        }
+        summary.push_str(&match lang {
+            Lang::Zh => format!(
+                "共读取 {} 行，用时 {seconds:.1} 秒{rate}：自动分派 {}，送人工审核 {}，拒收 {}{rejected_to}\n",
+                self.rows, self.routed, self.review, self.rejected
+            ),
+            Lang::En => format!(
+                "{} read in {seconds:.1} s{rate}: {} routed automatically, {} sent to review, {} rejected{rejected_to}\n",
+                counted(self.rows, "row", "rows"),
+                self.routed,
+                self.review,
+                self.rejected
+            ),
+        });
+        if self.blank_lines > 0 {
+            summary.push_str(&match lang {
+                Lang::Zh => format!("跳过空行 {} 个（不算作行）\n", self.blank_lines),
+                Lang::En => format!(
+                    "{} skipped (not rows)\n",
+                    counted(self.blank_lines, "blank line", "blank lines")
+                ),
+            });
         }
         let mut departments: Vec<(&String, &DepartmentCounts)> = self.departments.iter().collect();
         departments.sort_by_key(|(_, c)| std::cmp::Reverse(c.routed + c.review));
+        let (routed, review, department) = match lang {
+            Lang::Zh => ("自动分派", "人工审核", "部门"),
+            Lang::En => ("routed", "review", "department"),
+        };
         if !departments.is_empty() {
-            summary.push_str(&format!("  {:>9} {:>9}  department\n", "routed", "review"));
+            summary.push_str(&format!(
+                "  {} {}  {department}\n",
+                right_aligned(routed, 9),
+                right_aligned(review, 9)
+            ));
         }
         for (name, counts) in departments {
             let name = if name.is_empty() {
-                "(none: nothing to route on)"
+                lang.pick("（无部门：无从分派）", "(none: nothing to route on)")
             } else {
                 name
             };
@@ -391,4 +450,10 @@ impl Tally {
         }
         summary
     }
+}
+
+/// `text` right-aligned in `width` terminal columns (a Chinese character takes two).
+fn right_aligned(text: &str, width: usize) -> String {
+    let shown = unicode_width::UnicodeWidthStr::width(text);
+    format!("{}{text}", " ".repeat(width.saturating_sub(shown)))
 }

@@ -24,6 +24,7 @@ pub mod drift;
 pub mod error;
 pub mod featurize;
 pub mod io;
+pub mod lang;
 pub mod metrics;
 pub mod normalize;
 pub mod pipeline;

@@ -6,6 +6,7 @@
 //! lower confidence bound (Wilson, one-sided at [`DEFAULT_PRECISION_CONFIDENCE`]): a label with too few held-out
 //! cases to support any threshold sends everything to review until closed cases accumulate. Text that is empty or has no word the model knows always goes to a person, with a reason.
 
+use crate::lang::Lang;
 use crate::metrics::{
     LabelPromise, PrecisionPromise, cases_needed, confidence_steps, lowest_threshold_bounded,
     one_sided_z, wilson_interval,
@@ -34,32 +35,73 @@ pub const DEFAULT_SECONDARY_THRESHOLD: f32 = 0.2;
 /// reach the target with. Chosen with `cargo bench --bench learning_curve` (docs/model.md): the lowest level at
 /// which precision reached on held-out data stays within 0.01 of the target at every training size measured.
 pub const DEFAULT_PRECISION_CONFIDENCE: f64 = 0.8;
-/// Share of held-out cases allowed below the familiarity floor.
-pub const UNFAMILIAR_QUANTILE: f64 = 0.005;
+/// Share of held-out in-scope cases allowed below the familiarity floor: 2% (most of them were below their
+/// label's threshold anyway), which on our holdout sends to review out-of-scope complaints that a model without
+/// an `out_of_scope` class would route (docs/model.md).
+pub const UNFAMILIAR_QUANTILE: f64 = 0.02;
 
 /// Why a case goes to a person.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReviewReason {
     EmptyText,
     NoKnownTerms,
+    /// The familiarity score is below the floor calibrated on held-out folds: no category fits.
     Unfamiliar,
+    /// The model's best guess is the reserved label `out_of_scope`: no category fits.
+    NoCategoryFits,
     NotAComplaint,
-    BelowThreshold { threshold: f32 },
+    BelowThreshold {
+        threshold: f32,
+    },
 }
 
-impl std::fmt::Display for ReviewReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ReviewReason {
+    /// The reason as an office reads it (Chinese) or in English.
+    pub fn text(&self, lang: Lang) -> String {
         match self {
-            ReviewReason::EmptyText => write!(f, "empty text"),
-            ReviewReason::NoKnownTerms => write!(f, "no word the model knows"),
-            ReviewReason::Unfamiliar => write!(f, "unlike any complaint the model was trained on"),
-            ReviewReason::NotAComplaint => {
-                write!(f, "not a complaint (greeting, test or unrelated text)")
-            }
+            ReviewReason::EmptyText => lang.pick("空文本", "empty text").into(),
+            ReviewReason::NoKnownTerms => lang
+                .pick("没有模型认识的词", "no word the model knows")
+                .into(),
+            ReviewReason::Unfamiliar => lang
+                .pick(
+                    "无匹配类别（与训练过的诉求都不相似）",
+                    "no category fits (unlike any complaint the model was trained on)",
+                )
+                .into(),
+            ReviewReason::NoCategoryFits => lang.pick("无匹配类别", "no category fits").into(),
+            ReviewReason::NotAComplaint => lang
+                .pick(
+                    "不是诉求（问候、测试或无关内容）",
+                    "not a complaint (greeting, test or unrelated text)",
+                )
+                .into(),
+            ReviewReason::BelowThreshold { threshold } if *threshold > 1.0 => lang
+                .pick(
+                    "该类别不自动分派（留出验证中达不到目标准确率）",
+                    "this label is never routed automatically (it never reached the target precision on held-out folds)",
+                )
+                .into(),
             ReviewReason::BelowThreshold { threshold } => {
-                write!(f, "confidence below the label's threshold {threshold:.3}")
+                // Above 0.999 three decimals would print 1.000, which no confidence reaches.
+                let shown = if *threshold > 0.999 {
+                    format!("{threshold:.4}")
+                } else {
+                    format!("{threshold:.3}")
+                };
+                match lang {
+                    Lang::Zh => format!("置信度低于该类别的阈值 {shown}"),
+                    Lang::En => format!("confidence below the label's threshold {shown}"),
+                }
             }
         }
+    }
+}
+
+/// English, for logs and messages to developers.
+impl std::fmt::Display for ReviewReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
     }
 }
 
@@ -192,6 +234,31 @@ mod tests {
         assert!(bound_more < 0.95 || one_more.len() == predictions.len());
         // Label b was never predicted: everything goes to review.
         assert!(policy.threshold("b") > 1.0);
+    }
+
+    #[test]
+    fn reasons_read_in_chinese_or_english_and_never_print_one() {
+        let reason = ReviewReason::BelowThreshold { threshold: 0.9996 };
+        assert_eq!(reason.text(Lang::Zh), "置信度低于该类别的阈值 0.9996");
+        assert_eq!(
+            reason.text(Lang::En),
+            "confidence below the label's threshold 0.9996"
+        );
+        assert_eq!(
+            ReviewReason::BelowThreshold { threshold: 0.85 }.text(Lang::Zh),
+            "置信度低于该类别的阈值 0.850"
+        );
+        assert!(
+            ReviewReason::BelowThreshold { threshold: 1.01 }
+                .text(Lang::Zh)
+                .contains("不自动分派")
+        );
+        assert_eq!(ReviewReason::NoCategoryFits.text(Lang::Zh), "无匹配类别");
+        assert_eq!(
+            ReviewReason::NoCategoryFits.text(Lang::En),
+            "no category fits"
+        );
+        assert_eq!(ReviewReason::EmptyText.to_string(), "empty text");
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
-/// `classify --input INPUT --rejects DIR/rejects.csv`: (exit code, output rows, reject rows, stderr).
+/// `classify --input INPUT --rejects DIR/rejects.csv --lang en`: (exit code, output rows, reject rows, stderr).
 type Run = (
     Option<i32>,
     Vec<std::collections::HashMap<String, String>>,
@@ -30,7 +30,15 @@ type Run = (
 
 fn classify_with_rejects(dir: &Path, input: &Path) -> Run {
     let rejects = dir.join("rejects.csv");
-    let output = triage(&["classify", "--input", s(input), "--rejects", s(&rejects)]);
+    let output = triage(&[
+        "classify",
+        "--input",
+        s(input),
+        "--rejects",
+        s(&rejects),
+        "--lang",
+        "en",
+    ]);
     let rejected = std::fs::read_to_string(&rejects)
         .map(|text| csv_rows(&text))
         .unwrap_or_default();
@@ -105,7 +113,7 @@ fn blank_lines_never_shift_ids_and_are_accounted_for() {
     let rows = csv_rows(&stdout(&output));
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, ["1", "2", "3"], "{}", stderr(&output));
-    assert_eq!(rows[1]["review_reason"], "empty text");
+    assert_eq!(rows[1]["review_reason"], "空文本");
     let (_, decided, rejected, _) = classify_with_rejects(dir.path(), &input);
     assert_eq!(decided.len(), 2);
     assert_eq!(
@@ -119,7 +127,7 @@ fn blank_lines_never_shift_ids_and_are_accounted_for() {
         "two.csv",
         "id,text\nA,电费太高\n\nB,银行抽贷\n".as_bytes(),
     );
-    let output = triage(&["classify", "--input", s(&input)]);
+    let output = triage(&["classify", "--input", s(&input), "--lang", "en"]);
     assert_eq!(csv_rows(&stdout(&output)).len(), 2);
     assert!(
         stderr(&output).contains("1 blank line skipped"),
@@ -184,15 +192,18 @@ fn missing_files_and_folders_get_one_clear_line() {
 fn an_empty_file_says_so_and_the_summary_speaks_english() {
     let dir = tempfile::tempdir().unwrap();
     let input = write(dir.path(), "empty.csv", b"");
-    let output = triage(&["classify", "--input", s(&input)]);
+    let output = triage(&["classify", "--input", s(&input), "--lang", "en"]);
     assert!(output.status.success());
     assert!(
         stderr(&output).contains("no header and no rows"),
         "{}",
         stderr(&output)
     );
+    // Chinese by default.
+    let output = triage(&["classify", "--input", s(&input)]);
+    assert!(stderr(&output).contains("输入为空"), "{}", stderr(&output));
     let input = write(dir.path(), "one.csv", "id,text\n1,电费太高\n".as_bytes());
-    let summary = stderr(&triage(&["classify", "--input", s(&input)]));
+    let summary = stderr(&triage(&["classify", "--input", s(&input), "--lang", "en"]));
     assert!(summary.contains("1 row read in"), "{summary}");
     assert!(
         !summary.contains("rows/s"),

@@ -168,11 +168,11 @@ fn xlsx_in_and_out() {
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
     let rows = read_sheet(&output);
-    assert_eq!(rows[0][..3], ["id", "label", "confidence"]);
+    assert_eq!(rows[0][..4], ["id", "label", "category_name", "confidence"]);
     let reference = reference_decisions();
     assert_eq!(rows.len(), reference.len() + 1);
     for (row, (id, label, review)) in rows[1..].iter().zip(&reference) {
-        assert_eq!((&row[0], &row[1], &row[5]), (id, label, review));
+        assert_eq!((&row[0], &row[1], &row[6]), (id, label, review));
     }
 
     let missing = triage(&["classify", "--input", path_str(&input), "--sheet", "nope"]);
@@ -202,6 +202,8 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         path_str(&path),
         "--rejects",
         path_str(&rejects),
+        "--lang",
+        "en",
     ]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let decided: Vec<String> = csv_rows(&stdout(&output))
@@ -249,13 +251,14 @@ fn every_row_is_in_the_output_or_the_rejects_file() {
         "no progress bar when stderr is not a terminal"
     );
 
-    // Without --rejects the unreadable rows are output rows sent to review, and empty text is a decision.
+    // Without --rejects the unreadable rows are output rows sent to review, and empty text is a decision; the
+    // reasons are in Chinese unless --lang en.
     let output = triage(&["classify", "--input", path_str(&path), "--quiet"]);
     assert_eq!(output.status.code(), Some(3));
     let rows = csv_rows(&stdout(&output));
     assert_eq!(rows.len(), 9);
-    assert_eq!(rows[3]["review_reason"], "empty text");
-    assert!(rows[1]["review_reason"].starts_with("unreadable row: bad encoding"));
+    assert_eq!(rows[3]["review_reason"], "空文本");
+    assert!(rows[1]["review_reason"].starts_with("无法读取的行：bad encoding"));
     assert!(
         !stderr(&output).contains("rows read"),
         "--quiet: no summary"
@@ -269,7 +272,7 @@ fn empty_and_header_only_inputs_give_a_header_only_output() {
         assert!(output.status.success(), "{}", stderr(&output));
         assert_eq!(stdout(&output).lines().count(), 1, "{:?}", stdout(&output));
         assert!(
-            stderr(&output).contains("0 rows read"),
+            stderr(&output).contains("共读取 0 行"),
             "{}",
             stderr(&output)
         );

@@ -15,10 +15,27 @@ fn classify_with_the_default_model_yields_one_row_per_input_row() {
     let mut correct = 0;
     for (row, input) in rows.iter().zip(&expected) {
         assert_eq!(row["id"], input[0]);
+        // Three decimals, never 1.000.
         let confidence: f64 = row["confidence"].parse().unwrap();
-        assert!((0.0..=1.0).contains(&confidence));
-        assert!(!row["department"].is_empty());
-        assert_eq!(row["alternatives"].split('|').count(), 2);
+        assert!((0.0..=0.999).contains(&confidence), "{}", row["confidence"]);
+        assert_eq!(row["confidence"].split_once('.').unwrap().1.len(), 3);
+        // The Chinese name of the category, after the label.
+        assert!(!row["category_name"].is_ascii(), "{:?}", row);
+        assert!(
+            !row["department"].is_empty()
+                || complaint_triage::pipeline::is_reserved_label(&row["label"])
+        );
+        // At most two alternatives, each at least 0.01 likely, with its Chinese name.
+        let alternatives: Vec<&str> = row["alternatives"]
+            .split('|')
+            .filter(|a| !a.is_empty())
+            .collect();
+        assert!(alternatives.len() <= 2);
+        for alternative in alternatives {
+            let (name, p) = alternative.rsplit_once(':').unwrap();
+            assert!(p.parse::<f64>().unwrap() >= 0.01, "{alternative}");
+            assert!(!name.is_ascii() && name.ends_with(')'), "{alternative}");
+        }
         assert_eq!(row["review"] == "true", !row["review_reason"].is_empty());
         // The input's own `label` column is kept; the decision's is renamed.
         assert_eq!(row["label"], input[2]);
@@ -140,8 +157,8 @@ fn empty_text_and_invalid_utf8_rows_are_accounted_for() {
     let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str()).collect();
     assert_eq!(ids, ["1", "2", "3", "4", "5"]);
     assert_eq!(rows[0]["review"], "true");
-    assert_eq!(rows[0]["review_reason"], "empty text");
-    assert_eq!(rows[3]["review_reason"], "empty text");
+    assert_eq!(rows[0]["review_reason"], "空文本");
+    assert_eq!(rows[3]["review_reason"], "空文本");
     assert!(
         rows[1]["review_reason"].contains("not valid UTF-8"),
         "{:?}",
@@ -213,13 +230,17 @@ fn a_closed_pipe_ends_quietly() {
 }
 
 #[test]
-fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_uses() {
+fn word_features_are_the_default_and_the_card_says_which_features_a_model_uses() {
     let dir = tempfile::tempdir().unwrap();
     let training = small_training_file(dir.path());
     let chars_only = dir.path().join("chars.model");
     let with_words = dir.path().join("words.model");
-    train_model(&training, &chars_only, &[]);
-    train_model(&training, &with_words, &["--word-ngrams", "2"]);
+    train_model(
+        &training,
+        &chars_only,
+        &["--word-ngrams", "0", "--char-ngrams", "1-3"],
+    );
+    train_model(&training, &with_words, &[]);
     let card = |name: &str| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join(name)).unwrap()).unwrap()
     };
@@ -229,41 +250,52 @@ fn jieba_word_features_are_an_option_and_the_card_says_which_features_a_model_us
     );
     assert_eq!(
         card("words.card.json")["params"]["tfidf"]["word_ngram_max"],
-        2
+        1
     );
-    // Word features add terms: jieba's words and word pairs on top of the same char n-grams.
-    assert!(
-        std::fs::metadata(&with_words).unwrap().len()
-            > std::fs::metadata(&chars_only).unwrap().len()
+    assert_eq!(
+        card("words.card.json")["params"]["tfidf"]["char_ngram_max"],
+        2
     );
     let input = "id,text\nA1,我公司城镇土地使用税负担太重，希望减免\nA2,銀行抽貸，續貸要過橋資金，利息太高\n";
     for model in [&chars_only, &with_words] {
-        let rows = classify_csv(Some(model), input, &[]);
+        let rows = classify_csv(Some(model), input, &["--explain"]);
         let labels: Vec<&str> = rows.iter().map(|r| r["label"].as_str()).collect();
         assert_eq!(labels, ["tax", "financing"], "{}", model.display());
+        // Both segment: their reasons are whole words, the dictionary term among them.
+        assert!(
+            rows[0]["reasons"].contains("城镇土地使用税:"),
+            "{}",
+            rows[0]["reasons"]
+        );
     }
 }
 
 #[test]
-fn a_dictionary_without_word_features_is_refused() {
+fn a_dictionary_keeps_its_terms_whole_in_the_words_of_a_char_ngram_model() {
     let dir = tempfile::tempdir().unwrap();
     let training = small_training_file(dir.path());
     let dictionary = dir.path().join("dict.txt");
-    std::fs::write(&dictionary, "城镇土地使用税 1000\n").unwrap();
+    std::fs::write(&dictionary, "退税慢难题 100000\n").unwrap();
+    let model = dir.path().join("m.model");
     let output = triage(&[
         "train",
         "--input",
         training.to_str().unwrap(),
         "--output",
-        dir.path().join("m.model").to_str().unwrap(),
+        model.to_str().unwrap(),
         "--dictionary",
         dictionary.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(2));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model = complaint_triage::pipeline::model_file::load(&model).unwrap();
+    let text = "企业反映退税慢难题";
     assert!(
-        stderr(&output).contains("--word-ngrams"),
-        "{}",
-        stderr(&output)
+        model.words(text).contains(&"退税慢难题"),
+        "{:?}",
+        model.words(text)
     );
-    assert!(!dir.path().join("m.model").exists());
+    // Without it, jieba splits the made-up term.
+    let plain = train_small_model(dir.path());
+    let plain = complaint_triage::pipeline::model_file::load(&plain).unwrap();
+    assert!(!plain.words(text).contains(&"退税慢难题"));
 }

@@ -93,6 +93,41 @@ fn the_default_model_routes_complaints_written_by_other_hands() {
     assert!(json["auto_routed_precision"].as_f64().unwrap() >= 0.9);
 }
 
+/// The open set, measured on the holdout's out-of-scope complaints (written by another hand, never trained on):
+/// at least 80% go to review, while complaints in scope are still mostly routed.
+#[test]
+fn the_default_model_sends_out_of_scope_complaints_to_review() {
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    let mut reader = csv::Reader::from_path(repo().join("corpora/holdout.csv")).unwrap();
+    let (mut out_of_scope, mut reviewed, mut in_scope, mut routed) = (0, 0, 0, 0);
+    for record in reader.records() {
+        let record = record.unwrap();
+        let decision = model.triage(&record[1]);
+        if &record[2] == complaint_triage::pipeline::OUT_OF_SCOPE {
+            out_of_scope += 1;
+            reviewed += decision.needs_review() as usize;
+        } else {
+            in_scope += 1;
+            routed += !decision.needs_review() as usize;
+        }
+    }
+    assert!(out_of_scope >= 80);
+    assert!(
+        reviewed * 10 >= out_of_scope * 8,
+        "{reviewed} of {out_of_scope} reviewed"
+    );
+    assert!(routed * 10 >= in_scope * 8, "{routed} of {in_scope} routed");
+}
+
+#[test]
+fn the_default_model_segments_with_the_domain_dictionary() {
+    let model = model_file::load(&repo().join("models/default.model")).unwrap();
+    let words = model.words("企业反映城镇土地使用税和基本电费过高，投标保证金迟迟不退");
+    for term in ["城镇土地使用税", "基本电费", "投标保证金"] {
+        assert!(words.contains(&term), "{term}: {words:?}");
+    }
+}
+
 #[test]
 fn version_names_the_program_and_the_built_in_model() {
     let output = triage(&["--version"]);

@@ -94,7 +94,7 @@ fn csv_keeps_every_input_column_and_starts_with_a_bom() {
     assert_eq!(header[..6], INPUT_HEADER);
     assert_eq!(
         header[6..10],
-        ["triage_label", "confidence", "department", "department_id"]
+        ["triage_label", "category_name", "confidence", "department"]
     );
     assert!(
         !header[6..].contains(&"id".to_string()),
@@ -123,7 +123,7 @@ fn csv_keeps_every_input_column_and_starts_with_a_bom() {
         "--no-bom",
     ]);
     let bytes = std::fs::read(&lean).unwrap();
-    assert!(bytes.starts_with(b"id,label,confidence,department"));
+    assert!(bytes.starts_with("id,label,category_name,confidence,department".as_bytes()));
     let piped = classify(&["--input", path_str(&input)]);
     assert!(piped.stdout.starts_with("id,企业名称".as_bytes()));
 }

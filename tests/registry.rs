@@ -299,12 +299,19 @@ fn a_small_closed_file_is_too_few_to_judge_and_says_how_many_are_needed() {
 fn department_labels_train_and_classify_with_the_department_as_its_own_route() {
     let dir = tempfile::tempdir().unwrap();
     let routing = std::fs::read_to_string(repo().join("models/routing.csv")).unwrap();
+    let name_column = routing
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "department_name")
+        .unwrap();
     let department: BTreeMap<&str, &str> = routing
         .lines()
         .skip(1)
         .filter_map(|l| {
             let fields: Vec<&str> = l.split(',').collect();
-            Some((*fields.first()?, *fields.get(2)?))
+            Some((*fields.first()?, *fields.get(name_column)?))
         })
         .collect();
     let to_department = |_: usize, category: &str| department[category].to_string();

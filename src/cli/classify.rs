@@ -13,11 +13,12 @@
 //! so that the output holds only decisions. The exit status is 3 when any row was rejected or unreadable.
 
 use super::input::load_model;
-use crate::batch::{BatchProgress, triage_table_as};
+use crate::batch::{BatchProgress, triage_table_in};
 use crate::io::{
     Columns, EncodingChoice, InputFormat, OutputFormat, OutputLayout, ReadOptions, RejectsFile,
     SinkOptions, SplitBy, TableReader, decision_header, open_sink_with,
 };
+use crate::lang::Lang;
 use crate::route::RoutingTable;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -90,6 +91,9 @@ pub struct ClassifyArgs {
     /// Report a runner-up category at least this probable as `secondary_label` (default: the model's).
     #[arg(long)]
     pub secondary_threshold: Option<f32>,
+    /// Language of review reasons and of the summary: zh (Chinese) or en (English).
+    #[arg(long, value_enum, default_value = "zh")]
+    pub lang: Lang,
 }
 
 pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
@@ -164,11 +168,12 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         .map(RejectsFile::create)
         .transpose()?;
     let progress = progress_bar(reader.progress().1, args.quiet);
-    let outcome = triage_table_as(
+    let outcome = triage_table_in(
         reader,
         &pipeline,
         args.explain,
         &layout,
+        args.lang,
         sink,
         rejects,
         Box::new(BarProgress(progress.clone())),
@@ -178,7 +183,11 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         eprint!(
             "{}",
-            tally.summary(started.elapsed().as_secs_f64(), args.rejects.as_deref())
+            tally.summary_in(
+                started.elapsed().as_secs_f64(),
+                args.rejects.as_deref(),
+                args.lang
+            )
         );
     }
     Ok(if tally.rejected > 0 {

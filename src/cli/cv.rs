@@ -60,7 +60,7 @@ pub fn run(args: CvArgs) -> anyhow::Result<ExitCode> {
             100.0 * result.pooled.auto_routed_share
         )?;
         writeln!(out)?;
-        super::evaluate::print_report(&mut out, &result.pooled)?;
+        super::evaluate::print_report(&mut out, &result.pooled, &params.routing)?;
     }
     Ok(ExitCode::SUCCESS)
 }

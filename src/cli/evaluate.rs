@@ -1,8 +1,10 @@
 //! `triage evaluate`: how a model does on a labelled file.
 
 use super::input::{load_model, read_examples};
+use crate::lang::{display_width, pad_to_width};
 use crate::metrics::{Evaluation, Outcome, PrecisionPromise};
 use crate::pipeline::Pipeline;
+use crate::route::RoutingTable;
 use clap::Args;
 use rayon::prelude::*;
 use std::io::Write;
@@ -51,7 +53,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         )?;
     } else {
         let mut out = std::io::stdout().lock();
-        print_report(&mut out, &evaluation)?;
+        print_report(&mut out, &evaluation, &pipeline.routing)?;
         if let Some(promise) = &evaluation.promise {
             writeln!(out)?;
             print_promise(&mut out, promise, Some(&evaluation))?;
@@ -64,8 +66,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The plain-text report: summary, per-class table, confusion matrix, precision–coverage, reliability bins.
-pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> {
+/// The plain-text report: summary, per-class table (with each label's Chinese name from `routing`), confusion
+/// matrix, precision–coverage, reliability bins. Columns align by display width: a Chinese character takes two.
+pub fn print_report(
+    out: &mut dyn Write,
+    e: &Evaluation,
+    routing: &RoutingTable,
+) -> std::io::Result<()> {
     writeln!(out, "rows            {}", e.n)?;
     writeln!(out, "accuracy        {:.4}", e.accuracy)?;
     writeln!(out, "macro-F1        {:.4}", e.macro_f1)?;
@@ -81,23 +88,22 @@ pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> 
         e.auto_routed
     )?;
     writeln!(out)?;
-    let width = e
-        .labels
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let with_name = |l: &String| match routing.category_name(l) {
+        name if name == l => l.clone(),
+        name => format!("{l} {name}"),
+    };
+    let named: Vec<String> = e.labels.iter().map(with_name).collect();
+    let width = display_width(named.iter().map(String::as_str)).max(5);
     writeln!(
         out,
-        "{:<width$}  precision  recall      f1  support  auto-share  auto-precision",
-        "label"
+        "{}  precision  recall      f1  support  auto-share  auto-precision",
+        pad_to_width("label", width)
     )?;
     for c in &e.per_class {
         writeln!(
             out,
-            "{:<width$}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}  {:>10.3}  {:>14.4}",
-            c.label,
+            "{}  {:>9.4}  {:>6.4}  {:>6.4}  {:>7}  {:>10.3}  {:>14.4}",
+            pad_to_width(&with_name(&c.label), width),
             c.precision,
             c.recall,
             c.f1,
@@ -111,9 +117,9 @@ pub fn print_report(out: &mut dyn Write, e: &Evaluation) -> std::io::Result<()> 
         out,
         "confusion matrix (rows: true label, columns: predicted, in the order above)"
     )?;
-    for (label, row) in e.labels.iter().zip(&e.confusion) {
+    for (label, row) in named.iter().zip(&e.confusion) {
         let cells: Vec<String> = row.iter().map(|n| format!("{n:>5}")).collect();
-        writeln!(out, "{:<width$} {}", label, cells.join(""))?;
+        writeln!(out, "{} {}", pad_to_width(label, width), cells.join(""))?;
     }
     writeln!(out)?;
     writeln!(

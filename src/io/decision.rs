@@ -1,11 +1,13 @@
 //! The output record of one decision: the same named fields whatever the output format.
 
+use crate::lang::Lang;
 use crate::pipeline::Triage;
 
 /// Output columns, in order; `reasons` only when explanations were asked for.
-pub const DECISION_COLUMNS: [&str; 10] = [
+pub const DECISION_COLUMNS: [&str; 11] = [
     "id",
     "label",
+    "category_name",
     "confidence",
     "department",
     "department_id",
@@ -28,22 +30,38 @@ pub fn decision_header(explain: bool) -> Vec<&'static str> {
     header
 }
 
-/// The fields of one decision, in [`decision_header`] order.
+/// The fields of one decision, in [`decision_header`] order, review reasons in Chinese.
 pub fn decision_fields(id: &str, decision: &Triage, explain: bool) -> Vec<String> {
-    let joined = |pairs: &mut dyn Iterator<Item = (&str, f32)>| {
-        pairs
-            .map(|(label, p)| format!("{label}:{p:.4}"))
-            .collect::<Vec<_>>()
-            .join("|")
-    };
+    decision_fields_in(id, decision, explain, Lang::Zh)
+}
+
+/// The fields of one decision, in [`decision_header`] order, review reasons in `lang`.
+///
+/// Confidence has three decimals (never `1.000`: it is capped at 0.999); `alternatives` are
+/// `名称(label):p` joined by `|`; reasons are `word:share%` joined by `|`.
+pub fn decision_fields_in(id: &str, decision: &Triage, explain: bool, lang: Lang) -> Vec<String> {
     let confidence = if decision.label.is_empty() {
         String::new()
     } else {
-        format!("{:.4}", decision.confidence)
+        format!("{:.3}", decision.confidence)
     };
+    let alternatives = decision
+        .alternatives
+        .iter()
+        .zip(&decision.alternative_names)
+        .map(|((label, p), name)| {
+            if name == label {
+                format!("{label}:{p:.3}")
+            } else {
+                format!("{name}({label}):{p:.3}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|");
     let mut fields = vec![
         id.to_string(),
         decision.label.clone(),
+        decision.category_name.clone(),
         confidence,
         decision.department.name.clone(),
         decision.department.id.clone(),
@@ -51,9 +69,9 @@ pub fn decision_fields(id: &str, decision: &Triage, explain: bool) -> Vec<String
         decision
             .review_reason
             .as_ref()
-            .map(|r| r.to_string())
+            .map(|r| r.text(lang))
             .unwrap_or_default(),
-        joined(&mut decision.alternatives.iter().map(|(l, p)| (l.as_str(), *p))),
+        alternatives,
         decision
             .secondary
             .as_ref()
@@ -66,18 +84,37 @@ pub fn decision_fields(id: &str, decision: &Triage, explain: bool) -> Vec<String
             .unwrap_or_default(),
     ];
     if explain {
-        fields.push(joined(
-            &mut decision.reasons.iter().map(|r| (r.term.as_str(), r.weight)),
-        ));
+        fields.push(
+            decision
+                .reasons
+                .iter()
+                .map(|r| format!("{}:{:.0}%", r.term, (100.0 * r.weight).max(1.0)))
+                .collect::<Vec<_>>()
+                .join("|"),
+        );
     }
     fields
 }
 
-/// The fields of a row that could not be read: sent to review with the reason.
+/// The fields of a row that could not be read: sent to review with the reason, in Chinese.
 pub fn unreadable_fields(id: &str, message: &str, explain: bool) -> Vec<String> {
+    unreadable_fields_in(id, message, explain, Lang::Zh)
+}
+
+/// The fields of a row that could not be read: sent to review with the reason, in `lang`.
+pub fn unreadable_fields_in(id: &str, message: &str, explain: bool, lang: Lang) -> Vec<String> {
+    let column = |name: &str| {
+        DECISION_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .expect("a decision column")
+    };
     let mut fields = vec![String::new(); decision_header(explain).len()];
     fields[0] = id.to_string();
-    fields[5] = "true".to_string();
-    fields[6] = format!("unreadable row: {message}");
+    fields[column("review")] = "true".to_string();
+    fields[column("review_reason")] = format!(
+        "{}{message}",
+        lang.pick("无法读取的行：", "unreadable row: ")
+    );
     fields
 }

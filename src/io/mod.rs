@@ -31,7 +31,8 @@ pub mod xlsx_source;
 
 pub use assignment_sheet::{DecisionWorkbook, WorkbookOptions, assignment_workbook};
 pub use decision::{
-    DECISION_COLUMNS, REASONS_COLUMN, decision_fields, decision_header, unreadable_fields,
+    DECISION_COLUMNS, REASONS_COLUMN, decision_fields, decision_fields_in, decision_header,
+    unreadable_fields, unreadable_fields_in,
 };
 pub use encoding::EncodingChoice;
 pub use output::{ColumnSource, OutputColumn, OutputLayout};

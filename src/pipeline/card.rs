@@ -18,6 +18,44 @@ pub struct ModelCard {
     /// Out-of-fold metrics from the calibration folds, as JSON.
     pub held_out_json: String,
     pub temperature: f64,
+    /// How right the most confident out-of-fold predictions were.
+    pub top_band: TopBand,
+}
+
+/// Calibration of the top confidence band on held-out folds: the rows predicted at least `lower` confident,
+/// their mean confidence and how many of them were right. Confidence is capped at 0.999 because this band is
+/// not right every time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TopBand {
+    pub lower: f32,
+    pub rows: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+impl TopBand {
+    /// The band's lower edge.
+    pub const LOWER: f32 = 0.99;
+
+    /// From held-out (predicted label, confidence, correct?) triples.
+    pub fn from_held_out(predictions: &[(usize, f32, bool)]) -> Self {
+        let band: Vec<&(usize, f32, bool)> =
+            predictions.iter().filter(|p| p.1 >= Self::LOWER).collect();
+        let rows = band.len();
+        let mean = |f: &dyn Fn(&(usize, f32, bool)) -> f64| {
+            if rows == 0 {
+                0.0
+            } else {
+                band.iter().map(|p| f(p)).sum::<f64>() / rows as f64
+            }
+        };
+        TopBand {
+            lower: Self::LOWER,
+            rows,
+            mean_confidence: mean(&|p| p.1 as f64),
+            accuracy: mean(&|p| if p.2 { 1.0 } else { 0.0 }),
+        }
+    }
 }
 
 impl ModelCard {
@@ -35,6 +73,7 @@ impl ModelCard {
             "data_fingerprint": self.data_fingerprint,
             "label_counts": self.label_counts,
             "temperature": self.temperature,
+            "top_band": self.top_band,
             "params": serde_json::from_str::<serde_json::Value>(&self.params_json).unwrap_or_default(),
             "held_out": self.held_out().unwrap_or_default(),
         })
@@ -72,6 +111,15 @@ pub(crate) fn civil_date(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_top_band_counts_only_confident_rows() {
+        let band = TopBand::from_held_out(&[(0, 0.999, true), (1, 0.995, false), (0, 0.9, false)]);
+        assert_eq!(band.rows, 2);
+        assert!((band.accuracy - 0.5).abs() < 1e-9);
+        assert!((band.mean_confidence - 0.997).abs() < 1e-6);
+        assert_eq!(TopBand::from_held_out(&[]).rows, 0);
+    }
 
     #[test]
     fn civil_dates_match_known_days() {

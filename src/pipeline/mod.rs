@@ -9,7 +9,7 @@ mod explain;
 pub mod model_file;
 mod train;
 
-pub use card::{ModelCard, today};
+pub use card::{ModelCard, TopBand, today};
 pub use explain::Reason;
 pub use train::{
     Example, FeatureSelection, TrainParams, TrainedPipeline, data_fingerprint, fit_analyzed, train,
@@ -29,8 +29,24 @@ use serde::{Deserialize, Serialize};
 /// such text to review instead of routing it.
 pub const NOT_A_COMPLAINT: &str = "not_complaint";
 
+/// A label reserved for complaints that no category of the routing table covers (医保报销, 户籍, a neighbour
+/// dispute…): a model trained with it sends them to review as "no category fits" instead of routing them.
+pub const OUT_OF_SCOPE: &str = "out_of_scope";
+
 /// How much of the model's own distribution an unfamiliar text keeps (the rest is uniform).
 const UNFAMILIAR_KEEP: f32 = 0.3;
+
+/// The highest confidence reported: a statistical model is never certain, and on held-out folds the top band
+/// is right less often than 1.000 would claim.
+pub const MAX_CONFIDENCE: f32 = 0.999;
+
+/// Alternatives less probable than this are noise to a reader and are not listed.
+pub const MIN_ALTERNATIVE: f32 = 0.01;
+
+/// Whether a label is one of those no department owns.
+pub fn is_reserved_label(label: &str) -> bool {
+    label == NOT_A_COMPLAINT || label == OUT_OF_SCOPE
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pipeline {
@@ -81,16 +97,21 @@ pub struct SecondaryLabel {
 pub struct Triage {
     /// The most likely label; empty when the text gave nothing to decide on.
     pub label: String,
-    /// Calibrated probability of `label`.
+    /// The label's Chinese name from the routing table (the label itself when it has none).
+    pub category_name: String,
+    /// Calibrated probability of `label`, at most [`MAX_CONFIDENCE`].
     pub confidence: f32,
     pub department: Department,
     /// Set when a person must decide; says why.
     pub review_reason: Option<ReviewReason>,
-    /// The next most likely labels with their probabilities, most likely first.
+    /// The next most likely labels (at most two) with their probabilities, most likely first; only those at
+    /// least [`MIN_ALTERNATIVE`] likely.
     pub alternatives: Vec<(String, f32)>,
+    /// The Chinese name of each of `alternatives`, in the same order.
+    pub alternative_names: Vec<String>,
     /// Set when the runner-up label reaches the model's secondary threshold.
     pub secondary: Option<SecondaryLabel>,
-    /// The terms that pushed `label` most, as written in the input; filled only when asked for.
+    /// The words that pushed `label` most, as written in the input; filled only when asked for.
     pub reasons: Vec<Reason>,
 }
 
@@ -104,6 +125,15 @@ impl Pipeline {
     /// Normalises and segments a text.
     pub fn analyze(&self, text: &str) -> AnalyzedText {
         analyze_with(&self.normalizer, &self.segmenter, text)
+    }
+
+    /// The words of a text as written (Traditional stays Traditional), from the same segmentation the model
+    /// uses; spaces and punctuation are words too, so the words joined give back the text.
+    pub fn words<'t>(&self, text: &'t str) -> Vec<&'t str> {
+        explain::original_words(text, &self.analyze(text))
+            .into_iter()
+            .map(|span| &text[span])
+            .collect()
     }
 
     pub fn labels(&self) -> &[String] {
@@ -154,22 +184,27 @@ impl Pipeline {
                 .for_each(|p| *p = UNFAMILIAR_KEEP * *p + (1.0 - UNFAMILIAR_KEEP) * uniform);
         }
         let mut ranked: Vec<usize> = (0..probabilities.len()).collect();
-        ranked.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+        ranked.sort_by(|a, b| probabilities[*b].total_cmp(&probabilities[*a]));
         let best = ranked[0];
         let label = labels[best].clone();
-        let confidence = probabilities[best];
+        // Thresholds above 0.999 exist (a label right 95% of the time only from 0.9996 on): they are compared
+        // with the probability itself, and only the reported confidence is capped.
+        let confidence = probabilities[best].min(MAX_CONFIDENCE);
         let review_reason = if unfamiliar {
             Some(ReviewReason::Unfamiliar)
+        } else if label == OUT_OF_SCOPE {
+            Some(ReviewReason::NoCategoryFits)
         } else if label == NOT_A_COMPLAINT {
             Some(ReviewReason::NotAComplaint)
         } else {
-            self.review.check(&label, confidence)
+            self.review.check(&label, probabilities[best])
         };
         let secondary = ranked
             .get(1)
             .filter(|&&i| {
                 !unfamiliar
-                    && labels[i] != NOT_A_COMPLAINT
+                    && !is_reserved_label(&labels[i])
+                    && !is_reserved_label(&label)
                     && probabilities[i] >= self.review.secondary_threshold
             })
             .map(|&i| SecondaryLabel {
@@ -182,7 +217,7 @@ impl Pipeline {
         } else {
             Vec::new()
         };
-        let department = if label == NOT_A_COMPLAINT {
+        let department = if is_reserved_label(&label) {
             Department {
                 id: String::new(),
                 name: String::new(),
@@ -190,16 +225,23 @@ impl Pipeline {
         } else {
             self.routing.route(&label)
         };
+        let alternatives: Vec<(String, f32)> = ranked[1..]
+            .iter()
+            .take(2)
+            .filter(|&&i| probabilities[i] >= MIN_ALTERNATIVE)
+            .map(|&i| (labels[i].clone(), probabilities[i]))
+            .collect();
         Triage {
             department,
             review_reason,
-            alternatives: ranked[1..]
+            alternative_names: alternatives
                 .iter()
-                .take(2)
-                .map(|&i| (labels[i].clone(), probabilities[i]))
+                .map(|(l, _)| self.routing.category_name(l).to_string())
                 .collect(),
+            alternatives,
             secondary,
             reasons,
+            category_name: self.routing.category_name(&label).to_string(),
             label,
             confidence,
         }
@@ -208,6 +250,7 @@ impl Pipeline {
     fn unroutable(&self, reason: ReviewReason) -> Triage {
         Triage {
             label: String::new(),
+            category_name: String::new(),
             confidence: 0.0,
             department: Department {
                 id: String::new(),
@@ -215,6 +258,7 @@ impl Pipeline {
             },
             review_reason: Some(reason),
             alternatives: Vec::new(),
+            alternative_names: Vec::new(),
             secondary: None,
             reasons: Vec::new(),
         }

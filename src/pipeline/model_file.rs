@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::Path;
 
 pub const FORMAT_NAME: &[u8] = b"complaint-triage-model\n";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = FORMAT_NAME.len() + 4 + 8 + 8;
 
 /// The default model built into this binary (empty when the build had none; see build.rs).

@@ -10,7 +10,9 @@
 //! In step 3 the vocabulary is the one fitted on all rows: it is unsupervised, and refitting it per fold would
 //! double training time for no measurable change in the calibration.
 
-use super::{ModelCard, Pipeline, analyze_with, today};
+use super::{
+    MAX_CONFIDENCE, ModelCard, Pipeline, analyze_with, card::TopBand, is_reserved_label, today,
+};
 use crate::calibrate::{Calibrator, TemperatureScaling};
 use crate::classify::{Classifier, LinearModel, LinearSvmParams};
 use crate::error::TriageError;
@@ -112,14 +114,12 @@ impl TrainParams {
         Ok(())
     }
 
-    /// jieba with the user dictionary when the features use words; no segmenter when they do not.
+    /// jieba with the user dictionary: every model segments, whether or not words are also features, because
+    /// reasons, the service and the reports are made of words.
     pub fn segmenter(&self) -> Result<SegmenterKind, TriageError> {
-        if self.tfidf.word_ngram_max == 0 {
-            return Ok(SegmenterKind::Unsegmented);
-        }
         Ok(SegmenterKind::Jieba(Box::new(JiebaSegmenter::new(
             self.user_dictionary.clone(),
-            true,
+            SEGMENT_WITH_HMM,
         )?)))
     }
 
@@ -173,6 +173,10 @@ pub fn data_fingerprint(examples: &[Example]) -> u64 {
     }
     fingerprint(&bytes)
 }
+
+/// Whether jieba's HMM guesses words its dictionaries lack. Off: it costs a third of segmentation time and
+/// what it joins (names of firms and places) is never a reason worth showing (docs/model.md).
+pub const SEGMENT_WITH_HMM: bool = false;
 
 /// Epochs of the model that ranks terms for selection by weight. On Teddy, 1, 2, 3 and 10 epochs select
 /// equally well (5-fold macro-F1 0.9020–0.9025) and 10 triple the training time.
@@ -359,9 +363,17 @@ pub fn fit_analyzed(
             (best, probabilities[best], best == truth)
         })
         .collect();
-    let top_scores: Vec<f32> = held_out_scores
+    // Familiarity is calibrated on the held-out rows of real categories: rows labelled out_of_scope or
+    // not_complaint are what it should catch, not what it must let through.
+    let row_top_scores: Vec<f32> = held_out_scores
         .iter()
         .map(|s| s.iter().copied().fold(f32::NEG_INFINITY, f32::max))
+        .collect();
+    let top_scores: Vec<f32> = row_top_scores
+        .iter()
+        .zip(&targets)
+        .filter(|(_, t)| !is_reserved_label(&label_set[**t]))
+        .map(|(&s, _)| s)
         .collect();
     let (review, promise) = ReviewPolicy::fit(
         &label_set,
@@ -374,11 +386,15 @@ pub fn fit_analyzed(
     let outcomes: Vec<Outcome> = held_out_predictions
         .iter()
         .zip(&targets)
-        .map(|(&(best, confidence, _), &truth)| Outcome {
+        .zip(&row_top_scores)
+        .map(|((&(best, confidence, _), &truth), &top_score)| Outcome {
             truth: label_set[truth].clone(),
             predicted: label_set[best].clone(),
-            confidence,
-            auto_routed: review.check(&label_set[best], confidence).is_none(),
+            confidence: confidence.min(MAX_CONFIDENCE),
+            // As `Pipeline::decide` would: reserved labels and unfamiliar text go to a person.
+            auto_routed: !is_reserved_label(&label_set[best])
+                && top_score >= review.min_top_score
+                && review.check(&label_set[best], confidence).is_none(),
         })
         .collect();
     let mut held_out = Evaluation::compute(&outcomes);
@@ -400,6 +416,12 @@ pub fn fit_analyzed(
         params_json: serde_json::to_string(params).unwrap_or_default(),
         held_out_json: ModelCard::held_out_from(&held_out),
         temperature: calibrator.temperature,
+        top_band: TopBand::from_held_out(
+            &held_out_predictions
+                .iter()
+                .map(|&(label, p, correct)| (label, p.min(MAX_CONFIDENCE), correct))
+                .collect::<Vec<_>>(),
+        ),
     };
     Ok(TrainedPipeline {
         pipeline: Pipeline {

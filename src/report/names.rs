@@ -45,6 +45,7 @@ pub fn review_reason_name(reason: &ReviewReason) -> &'static str {
         ReviewReason::NoKnownTerms => "无可识别的词语",
         ReviewReason::Unfamiliar => "与已知诉求都不相似",
         ReviewReason::NotAComplaint => "非诉求（问候、测试等）",
+        ReviewReason::NoCategoryFits => "无匹配类别",
         ReviewReason::BelowThreshold { .. } => "把握不足（低于该类别的置信门槛）",
     }
 }
@@ -56,6 +57,18 @@ pub fn review_reason_from_text(text: &str) -> String {
         ("empty text", ReviewReason::EmptyText),
         ("no word", ReviewReason::NoKnownTerms),
         ("unlike any", ReviewReason::Unfamiliar),
+        // `classify` writes reasons in Chinese by default (English with --lang en).
+        ("空文本", ReviewReason::EmptyText),
+        ("没有模型认识的词", ReviewReason::NoKnownTerms),
+        ("无匹配类别（", ReviewReason::Unfamiliar),
+        ("无匹配类别", ReviewReason::NoCategoryFits),
+        ("no category fits (", ReviewReason::Unfamiliar),
+        ("no category fits", ReviewReason::NoCategoryFits),
+        ("不是诉求", ReviewReason::NotAComplaint),
+        (
+            "置信度低于",
+            ReviewReason::BelowThreshold { threshold: 0.0 },
+        ),
         ("not a complaint", ReviewReason::NotAComplaint),
         (
             "confidence below",

@@ -18,7 +18,15 @@ pub struct Department {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RoutingTable {
     routes: BTreeMap<String, Department>,
+    /// The category's Chinese name (`category_name`, the taxonomy's name_zh), for the people who read decisions.
+    names: BTreeMap<String, String>,
 }
+
+/// Names of the labels a model reserves for cases no department owns.
+const RESERVED_NAMES: [(&str, &str); 2] = [
+    (crate::pipeline::NOT_A_COMPLAINT, "非诉求"),
+    (crate::pipeline::OUT_OF_SCOPE, "无匹配类别"),
+];
 
 impl RoutingTable {
     /// The shipped table.
@@ -33,7 +41,8 @@ impl RoutingTable {
         Self::parse(&text, path)
     }
 
-    /// Parses `category,department_id,department_name` rows after a header; `path` names the source in errors.
+    /// Parses `category,department_id,department_name` rows after a header, with an optional `category_name`
+    /// column; `path` names the source in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Self, TriageError> {
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
@@ -60,7 +69,9 @@ impl RoutingTable {
             column("department_id")?,
             column("department_name")?,
         );
+        let category_name = headers.iter().position(|h| h == "category_name");
         let mut routes = BTreeMap::new();
+        let mut names = BTreeMap::new();
         for (i, record) in reader.records().enumerate() {
             let line = i as u64 + 2;
             let record = record.map_err(|e| bad(line, e.to_string()))?;
@@ -76,11 +87,14 @@ impl RoutingTable {
                 id: field(id, "department_id")?,
                 name: field(name, "department_name")?,
             };
+            if let Some(index) = category_name {
+                names.insert(key.clone(), field(index, "category_name")?);
+            }
             if routes.insert(key.clone(), department).is_some() {
                 return Err(bad(line, format!("category '{key}' is listed twice")));
             }
         }
-        Ok(RoutingTable { routes })
+        Ok(RoutingTable { routes, names })
     }
 
     /// The department for a label; a label not in the table is its own department.
@@ -92,6 +106,20 @@ impl RoutingTable {
                 id: label.to_string(),
                 name: label.to_string(),
             })
+    }
+
+    /// The category's Chinese name; a label without one (another label set, an older table) is its own name.
+    pub fn category_name<'a>(&'a self, label: &'a str) -> &'a str {
+        self.names
+            .get(label)
+            .map(String::as_str)
+            .or_else(|| {
+                RESERVED_NAMES
+                    .iter()
+                    .find(|(reserved, _)| *reserved == label)
+                    .map(|(_, name)| *name)
+            })
+            .unwrap_or(label)
     }
 
     pub fn len(&self) -> usize {
@@ -114,9 +142,32 @@ mod tests {
     #[test]
     fn shipped_table_routes_every_taxonomy_category() {
         let table = RoutingTable::shipped();
-        assert_eq!(table.len(), 17);
+        assert_eq!(table.len(), 20);
         assert!(table.route("tax").name.ends_with("税务局"));
         assert_eq!(table.route("land").id, "natural_resources");
+        assert_eq!(table.category_name("payment_arrears"), "拖欠企业账款");
+        assert_eq!(table.route("ip_protection").id, "intellectual_property");
+    }
+
+    #[test]
+    fn every_category_has_the_taxonomy_name_and_others_keep_their_label() {
+        let table = RoutingTable::shipped();
+        assert!(
+            table
+                .categories()
+                .all(|c| table.category_name(c) != c && !table.category_name(c).is_ascii())
+        );
+        assert_eq!(table.category_name("power_cost"), "用电用能成本");
+        assert_eq!(table.category_name("out_of_scope"), "无匹配类别");
+        assert_eq!(table.category_name("城乡建设"), "城乡建设");
+        // A table without the column still routes; names fall back to the label.
+        let old = RoutingTable::parse(
+            "category,department_id,department_name\ntax,tax_bureau,税务局\n",
+            Path::new("r.csv"),
+        )
+        .unwrap();
+        assert_eq!(old.category_name("tax"), "tax");
+        assert_eq!(old.route("tax").name, "税务局");
     }
 
     #[test]
