@@ -199,6 +199,8 @@ impl TfidfFeaturizer {
 
     /// Why a decoded featurizer cannot be used, if it cannot: one IDF per term.
     pub fn check_shape(&self) -> Result<(), String> {
+        // A damaged file can decode into settings training would refuse (a 0-character n-gram, say).
+        self.params.check().map_err(|e| e.to_string())?;
         if self.term_hashes.len() != self.idf.len() {
             return Err(format!(
                 "the vocabulary has {} terms but {} IDF values",

@@ -196,7 +196,8 @@ impl CsvSource {
         let message = match resume {
             Some(at) => {
                 let resume_line = line + lines_before(at);
-                let swallowed = resume_line - quote_line - 1;
+                // Candidate lines also start after a lone `\r`, which the line count does not; never below zero.
+                let swallowed = resume_line.saturating_sub(quote_line + 1);
                 let swallowed = match swallowed {
                     0 => "it swallowed no other line".to_string(),
                     1 => format!("it swallowed line {}", quote_line + 1),
@@ -755,5 +756,32 @@ mod fuzz_regressions {
                 .all(|w| w[1].1 >= w[0].1 && w[1].0 == w[0].0 + 1),
             "{lines:?}"
         );
+    }
+
+    /// Found by fuzzing: lone `\r` line ends made the count of lines a broken quote swallowed go below zero
+    /// (a panic in a checked build). Every row is still read or rejected.
+    #[test]
+    fn lone_carriage_returns_do_not_overflow_the_swallowed_count() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/csv_lone_cr_overflow");
+        let path = Path::new("in.csv");
+        let text = TextInput::from_reader(
+            Box::new(std::io::Cursor::new(input[1..].to_vec())),
+            path,
+            EncodingChoice::Detect,
+            None,
+        )
+        .unwrap();
+        let columns = Columns {
+            extra: Vec::new(),
+            text: "text".into(),
+            id: Some("id".into()),
+            label: None,
+        };
+        let mut source = CsvSource::open(text, path, &columns, b',').unwrap();
+        let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
+        assert!(!rows.is_empty());
+        for row in rows.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(!row.message.contains("swallowed 1844"), "{}", row.message);
+        }
     }
 }

@@ -182,6 +182,23 @@ mod tests {
         assert!(error.contains("damaged"), "{error}");
     }
 
+    /// Found by fuzzing: a model that decodes with 0-character n-grams underflowed in the featurizer. Its
+    /// settings are checked on load, as training checks them.
+    #[test]
+    fn impossible_featurizer_settings_are_a_damaged_model() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/model_file_zero_ngram");
+        let payload = &input[1..];
+        let mut bytes = FORMAT_NAME.to_vec();
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&fingerprint(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        // Loading either refuses it or gives a pipeline that triages without panicking.
+        if let Ok(pipeline) = from_bytes(&bytes, Path::new("x.model")) {
+            let _ = pipeline.triage("城镇土地使用税太高");
+        }
+    }
+
     /// A pipeline whose parts disagree, encoded with a valid checksum: loading must refuse it, not let triage
     /// index past a table.
     #[test]
