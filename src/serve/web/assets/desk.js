@@ -705,6 +705,11 @@ async function drawModel(main) {
 
 function drawComparison(box, report) {
   const c = report.comparison;
+  const few = report.too_few_held_out;
+  if (!c && few) {
+    put(box, h("p", { id: "retrain-too-few" }, `留出比较的案件太少：${few.held_out} 件，至少需要 ${few.needed} 件（约 ${few.new_cases_needed} 件新销号案件）。未生成新版本，在用模型不变。`));
+    return;
+  }
   if (!c) {
     put(box, h("p", { id: "retrain-nothing" }, `没有可学习的新销号案件（已销号 ${report.selection.closed} 件，其中 ${report.selection.already_learned} 件已学过）。`));
     return;
