@@ -32,7 +32,11 @@ async fn triage_answers_with_the_fields_of_classify_and_stores_nothing() {
     assert_eq!(tax["department_id"], "tax_bureau");
     assert!(tax["confidence"].as_f64().unwrap() > 0.5);
     assert!(!tax["reasons"].as_array().unwrap().is_empty());
-    assert!(tax["alternatives"][0]["label"].is_string());
+    // Only candidates at 0.01 or above are listed: a confident decision may have none.
+    for alternative in tax["alternatives"].as_array().unwrap() {
+        assert!(alternative["label"].is_string(), "{alternative}");
+        assert!(alternative["confidence"].as_f64().unwrap() >= 0.01);
+    }
     for field in [
         "department",
         "review",
@@ -168,10 +172,14 @@ async fn the_case_loop_intake_assign_return_close_keeps_every_event() {
 
     // The case row is exactly the fold of its events.
     let events = app.store.history(&id).await.unwrap();
-    let replayed = complaint_triage::store::Case::replay(&events)
+    let mut replayed = complaint_triage::store::Case::replay(&events)
         .unwrap()
         .unwrap();
-    assert_eq!(replayed, app.store.get(&id).await.unwrap());
+    let stored = app.store.get(&id).await.unwrap();
+    // The confidence goes through JSON in the event and a REAL column in the row: equal to the last bit or one.
+    assert!((replayed.confidence - stored.confidence).abs() < 1e-12);
+    replayed.confidence = stored.confidence;
+    assert_eq!(replayed, stored);
 
     // Figures: one 交办 of two returned for natural_resources, the tax case closed on time.
     let (status, stats) = json(app.get("/api/v1/stats").await).await;
