@@ -725,10 +725,8 @@ mod fuzz_regressions {
     use super::*;
     use crate::io::encoding::EncodingChoice;
 
-    /// Found by fuzzing: line numbers went back. Rows are numbered without gaps and lines never go back.
-    #[test]
-    fn line_numbers_never_go_back() {
-        let input = include_bytes!("../../tests/fixtures/fuzz/csv_line_numbers");
+    /// A CSV source over a fuzz input, whose first byte is the fuzz target's own and not part of the file.
+    fn fuzz_input_source(input: &[u8]) -> CsvSource {
         let path = Path::new("in.csv");
         let text = TextInput::from_reader(
             Box::new(std::io::Cursor::new(input[1..].to_vec())),
@@ -743,7 +741,14 @@ mod fuzz_regressions {
             id: Some("id".into()),
             label: None,
         };
-        let mut source = CsvSource::open(text, path, &columns, b',').unwrap();
+        CsvSource::open(text, path, &columns, b',').unwrap()
+    }
+
+    /// Found by fuzzing: line numbers went back. Rows are numbered without gaps and lines never go back.
+    #[test]
+    fn line_numbers_never_go_back() {
+        let input = include_bytes!("../../tests/fixtures/fuzz/csv_line_numbers");
+        let mut source = fuzz_input_source(input);
         let lines: Vec<(u64, u64)> = std::iter::from_fn(|| source.next_row().unwrap())
             .map(|row| match row {
                 Ok(r) => (r.number, r.line),
@@ -763,21 +768,7 @@ mod fuzz_regressions {
     #[test]
     fn lone_carriage_returns_do_not_overflow_the_swallowed_count() {
         let input = include_bytes!("../../tests/fixtures/fuzz/csv_lone_cr_overflow");
-        let path = Path::new("in.csv");
-        let text = TextInput::from_reader(
-            Box::new(std::io::Cursor::new(input[1..].to_vec())),
-            path,
-            EncodingChoice::Detect,
-            None,
-        )
-        .unwrap();
-        let columns = Columns {
-            extra: Vec::new(),
-            text: "text".into(),
-            id: Some("id".into()),
-            label: None,
-        };
-        let mut source = CsvSource::open(text, path, &columns, b',').unwrap();
+        let mut source = fuzz_input_source(input);
         let rows: Vec<_> = std::iter::from_fn(|| source.next_row().unwrap()).collect();
         assert!(!rows.is_empty());
         for row in rows.iter().filter_map(|r| r.as_ref().err()) {

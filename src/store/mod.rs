@@ -889,8 +889,8 @@ mod tests {
             ("sqlite://triage-cases.db?mode=rwc".into(), Backend::Sqlite)
         );
         assert_eq!(
-            parse_url("sqlite:///tmp/a.db?mode=ro"),
-            ("sqlite:///tmp/a.db?mode=ro".into(), Backend::Sqlite)
+            parse_url("sqlite://cases/a.db?mode=ro"),
+            ("sqlite://cases/a.db?mode=ro".into(), Backend::Sqlite)
         );
         assert_eq!(parse_url("postgres://u:p@h/db").1, Backend::Postgres);
         assert_eq!(
