@@ -294,8 +294,16 @@ impl Featurizer for TfidfFeaturizer {
     }
 }
 
+/// Whether a segment is a word rather than punctuation or spaces. Hanzi, ASCII and CJK or general punctuation
+/// are settled without `char::is_alphanumeric`, whose table search took 4% of classification time.
 fn is_word_like(word: &str) -> bool {
-    word.chars().any(char::is_alphanumeric)
+    word.chars().any(|c| match c {
+        '\u{0}'..='\u{7F}' => c.is_ascii_alphanumeric(),
+        '\u{4E00}'..='\u{9FFF}' => true,
+        '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}' => false,
+        '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' => false,
+        _ => c.is_alphanumeric(),
+    })
 }
 
 /// Calls `emit` for every term occurrence of the text: char n-grams in the order of their last char, then words
@@ -388,6 +396,19 @@ mod tests {
         .iter()
         .map(|t| analyze(t))
         .collect()
+    }
+
+    #[test]
+    fn the_fast_word_test_agrees_with_is_alphanumeric_on_every_char() {
+        let mut buffer = [0u8; 4];
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_word_like(c.encode_utf8(&mut buffer)),
+                c.is_alphanumeric(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]

@@ -9,10 +9,27 @@ pub struct FullWidthToHalfWidth;
 
 impl Normalizer for FullWidthToHalfWidth {
     fn normalize(&self, text: &mut NormalizedText) {
-        if !text.as_str().chars().any(|c| half_width(c) != c) {
-            return;
+        // Every char this rule changes is encoded with lead byte 0xEF (U+FF01..U+FF5E) or 0xE3 (U+3000), and a
+        // lead byte never occurs inside another char: memchr finds the candidates without decoding the rest.
+        let source = text.as_str();
+        let mut out: Option<String> = None;
+        let mut run_start = 0;
+        for position in memchr::memchr2_iter(0xEF, 0xE3, source.as_bytes()) {
+            let Some(c) = source[position..].chars().next() else {
+                continue;
+            };
+            let half = half_width(c);
+            if half != c {
+                let out = out.get_or_insert_with(|| String::with_capacity(source.len()));
+                out.push_str(&source[run_start..position]);
+                out.push(half);
+                run_start = position + c.len_utf8();
+            }
         }
-        text.map_chars(half_width);
+        if let Some(mut out) = out {
+            out.push_str(&source[run_start..]);
+            text.replace_chars_one_for_one(out);
+        }
     }
 }
 

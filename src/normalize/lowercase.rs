@@ -10,7 +10,7 @@ impl Normalizer for LowercaseAscii {
         if !text.as_str().bytes().any(|b| b.is_ascii_uppercase()) {
             return;
         }
-        text.map_chars(|c| c.to_ascii_lowercase());
+        text.make_ascii_lowercase();
     }
 }
 

@@ -2,29 +2,28 @@
 //! nothing about the topic, and long runs of `*` would otherwise become frequent, meaningless n-grams.
 //! Runs only: a lone `*` (as in a product name) is kept.
 
-use super::{NormalizedText, Normalizer};
+use super::{ByteSet, NormalizedText, Normalizer};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CollapseMasks;
 
+/// '*' is one byte; '＊' (U+FF0A) starts with 0xEF and '×' (U+00D7) with 0xC3.
+const MAY_START_MASK: ByteSet = ByteSet::new(&[b'*', 0xEF, 0xC3]);
+
 impl Normalizer for CollapseMasks {
     fn normalize(&self, text: &mut NormalizedText) {
-        if !text.as_str().contains(['*', '＊', '×']) {
-            return;
-        }
-        let chars: Vec<char> = text.as_str().chars().collect();
         let is_mask = |c: char| matches!(c, '*' | '＊' | '×');
-        let mut index = 0;
-        text.rewrite(|c, out| {
-            let in_run = is_mask(c)
-                && ((index > 0 && is_mask(chars[index - 1]))
-                    || chars.get(index + 1).is_some_and(|&n| is_mask(n)));
-            if !in_run {
+        text.rewrite_special(&MAY_START_MASK, is_mask, |source, byte, c, out| {
+            let after_mask = source[..byte].chars().next_back().is_some_and(is_mask);
+            let before_mask = source[byte + c.len_utf8()..]
+                .chars()
+                .next()
+                .is_some_and(is_mask);
+            if !after_mask && !before_mask {
                 out.push(c);
-            } else if index == 0 || !is_mask(chars[index - 1]) {
+            } else if !after_mask {
                 out.push(' ');
             }
-            index += 1;
         });
     }
 }

@@ -34,9 +34,19 @@ pub struct NormalizedText {
 impl NormalizedText {
     /// Wraps an original text; every character is its own origin.
     pub fn new(original: &str) -> Self {
-        let mut origins = Vec::with_capacity(original.len());
-        for (start, c) in original.char_indices() {
-            origins.push(start as u32..(start + c.len_utf8()) as u32);
+        // A char starts at every byte that is not a UTF-8 continuation byte (0b10xx_xxxx); scanning bytes is
+        // several times cheaper than decoding chars.
+        let bytes = original.as_bytes();
+        let mut origins = Vec::with_capacity(bytes.len());
+        let mut start = 0u32;
+        for (at, &byte) in bytes.iter().enumerate().skip(1) {
+            if !is_continuation(byte) {
+                origins.push(start..at as u32);
+                start = at as u32;
+            }
+        }
+        if !bytes.is_empty() {
+            origins.push(start..bytes.len() as u32);
         }
         NormalizedText {
             text: original.to_string(),
@@ -62,37 +72,72 @@ impl NormalizedText {
         Some(start..end.max(start))
     }
 
-    /// Rebuilds the text char by char: `f` receives each char with its origin and pushes any number of
-    /// output chars through the [`CharSink`].
-    pub(crate) fn rewrite(&mut self, mut f: impl FnMut(char, &mut CharSink)) {
-        let mut sink = CharSink {
-            text: String::with_capacity(self.text.len()),
-            origins: Vec::with_capacity(self.origins.len()),
-            current: 0..0,
-        };
-        for (c, origin) in self.text.chars().zip(self.origins.iter()) {
-            sink.current = origin.clone();
-            f(c, &mut sink);
+    /// Rebuilds the text char by char, calling `f` only for the chars `special` picks: `f` pushes any number
+    /// of output chars through the [`CharSink`], and the runs of other chars between them are copied whole,
+    /// text and origins alike. `f` also receives the text being rewritten and the char's byte offset in it, to
+    /// look at the char's neighbours.
+    ///
+    /// Only chars whose first byte is in `may_start` are decoded and shown to `special`, so a rule whose
+    /// chars have few distinct first bytes skips the rest of the text with one table look-up per byte.
+    /// `may_start` must hold the first byte of every char `special` picks.
+    pub(crate) fn rewrite_special(
+        &mut self,
+        may_start: &ByteSet,
+        special: impl Fn(char) -> bool,
+        mut f: impl FnMut(&str, usize, char, &mut CharSink),
+    ) {
+        let mut sink: Option<CharSink> = None;
+        let bytes = self.text.as_bytes();
+        let (mut run_byte, mut run_char) = (0, 0);
+        for (byte, &first) in bytes.iter().enumerate() {
+            if !may_start.contains(first) {
+                continue;
+            }
+            let Some(c) = self.text[byte..].chars().next() else {
+                continue;
+            };
+            if !special(c) {
+                continue;
+            }
+            let char_index = run_char + char_count(&bytes[run_byte..byte]);
+            let sink = sink.get_or_insert_with(|| CharSink {
+                text: String::with_capacity(self.text.len()),
+                origins: Vec::with_capacity(self.origins.len()),
+                current: 0..0,
+            });
+            sink.text.push_str(&self.text[run_byte..byte]);
+            sink.origins
+                .extend_from_slice(&self.origins[run_char..char_index]);
+            sink.current = self.origins[char_index].clone();
+            f(&self.text, byte, c, sink);
+            run_byte = byte + c.len_utf8();
+            run_char = char_index + 1;
         }
-        self.text = sink.text;
-        self.origins = sink.origins;
+        if let Some(mut sink) = sink {
+            sink.text.push_str(&self.text[run_byte..]);
+            sink.origins.extend_from_slice(&self.origins[run_char..]);
+            self.text = sink.text;
+            self.origins = sink.origins;
+        }
     }
 
-    /// Maps every char to exactly one char: the origins stay as they are, so only the text is rebuilt.
-    pub(crate) fn map_chars(&mut self, f: impl Fn(char) -> char) {
-        // Few chars change: copy the unchanged runs whole.
-        let mut out = String::with_capacity(self.text.len());
-        let mut run_start = 0;
-        for (byte, c) in self.text.char_indices() {
-            let mapped = f(c);
-            if mapped != c {
-                out.push_str(&self.text[run_start..byte]);
-                out.push(mapped);
-                run_start = byte + c.len_utf8();
-            }
+    /// Replaces the text by one with the same number of chars, each from the same origin as before.
+    pub(crate) fn replace_chars_one_for_one(&mut self, text: String) {
+        debug_assert_eq!(text.chars().count(), self.origins.len());
+        self.text = text;
+    }
+
+    /// Lower-cases ASCII letters in place: same bytes per char, so the origins stay.
+    pub(crate) fn make_ascii_lowercase(&mut self) {
+        self.text.make_ascii_lowercase();
+    }
+
+    /// Drops a trailing space and its origin.
+    pub(crate) fn trim_trailing_space(&mut self) {
+        if self.text.ends_with(' ') {
+            self.text.pop();
+            self.origins.pop();
         }
-        out.push_str(&self.text[run_start..]);
-        self.text = out;
     }
 
     pub(crate) fn replace(&mut self, text: String, origins: Vec<Range<u32>>) {
@@ -104,6 +149,47 @@ impl NormalizedText {
     pub(crate) fn origins(&self) -> &[Range<u32>] {
         &self.origins
     }
+}
+
+/// A set of bytes, for the first bytes of the chars a rule looks at. Continuation bytes (0x80..=0xBF) are
+/// never members, so a member always starts a char.
+pub(crate) struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    pub(crate) const fn new(members: &[u8]) -> Self {
+        let mut set = [false; 256];
+        let mut i = 0;
+        while i < members.len() {
+            set[members[i] as usize] = !is_continuation(members[i]);
+            i += 1;
+        }
+        ByteSet(set)
+    }
+
+    /// The set extended with every byte in `first..=last`.
+    pub(crate) const fn with_range(mut self, first: u8, last: u8) -> Self {
+        let mut byte = first;
+        loop {
+            self.0[byte as usize] = !is_continuation(byte);
+            if byte == last {
+                return self;
+            }
+            byte += 1;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, byte: u8) -> bool {
+        self.0[byte as usize]
+    }
+}
+
+const fn is_continuation(byte: u8) -> bool {
+    byte & 0xC0 == 0x80
+}
+
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| !is_continuation(byte)).count()
 }
 
 /// Receives the output chars of one input char during [`NormalizedText::rewrite`].
@@ -217,5 +303,68 @@ mod tests {
             .original_span(char_start, char_start + 2)
             .unwrap();
         assert_eq!(&original[span], "貸款");
+    }
+
+    /// The rules as first written, char by char: the byte-scanning versions must agree with them.
+    fn reference(text: &str) -> String {
+        let half: String = text
+            .chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap(),
+                _ => c,
+            })
+            .collect();
+        let chars: Vec<char> = half.chars().collect();
+        let is_mask = |c: char| matches!(c, '*' | '＊' | '×');
+        let mut unmasked = String::new();
+        for (i, &c) in chars.iter().enumerate() {
+            let previous = i > 0 && is_mask(chars[i - 1]);
+            let next = chars.get(i + 1).is_some_and(|&n| is_mask(n));
+            if !is_mask(c) || (!previous && !next) {
+                unmasked.push(c);
+            } else if !previous {
+                unmasked.push(' ');
+            }
+        }
+        let mut clean = String::new();
+        for c in unmasked.chars() {
+            if c.is_whitespace() {
+                if clean.chars().next_back().is_some_and(|last| last != ' ') {
+                    clean.push(' ');
+                }
+            } else if !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2060}')
+            {
+                clean.push(c);
+            }
+        }
+        clean.trim_end_matches(' ').to_string()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn width_masks_and_whitespace_agree_with_the_char_by_char_rules(
+            text in "[ a*＊×\u{3000}\u{00A0}\u{0085}\u{200B}\u{FEFF}\u{2028}\t\n\r\u{7}贷款稅ＡＢ１，。]{0,40}"
+        ) {
+            let sequence = NormalizerSequence {
+                steps: vec![
+                    NormalizerStep::FullWidthToHalfWidth,
+                    NormalizerStep::CollapseMasks,
+                    NormalizerStep::CleanWhitespace,
+                ],
+            };
+            let normalized = sequence.apply(&text);
+            proptest::prop_assert_eq!(normalized.as_str(), reference(&text));
+            proptest::prop_assert_eq!(normalized.char_len(), normalized.as_str().chars().count());
+            for (i, c) in normalized.as_str().chars().enumerate() {
+                let span = normalized.original_span(i, i + 1).unwrap();
+                let original: Vec<char> = text[span].chars().collect();
+                proptest::prop_assert_eq!(original.len(), 1);
+                if c != ' ' {
+                    proptest::prop_assert!(reference(&original[0].to_string()) == c.to_string());
+                }
+            }
+        }
     }
 }

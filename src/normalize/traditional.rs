@@ -37,13 +37,22 @@ fn may_start_key(c: char) -> bool {
 
 /// The char and byte position of the first dictionary phrase whose replacement differs from it, walking the
 /// text as the conversion does (a matched phrase is skipped whole).
+/// The first char (index and byte offset) the conversion changes, if any. Most input is already Simplified, so
+/// this scan is the rule's whole cost for most texts: it decodes UTF-8 by hand and tests the BMP bitmap
+/// directly, and asks the trie only where a key may start.
 fn first_change(trie: &Trie<&str>, text: &str) -> Option<(usize, usize)> {
+    let key_starts: &[u64] = &KEY_STARTS;
+    let bytes = text.as_bytes();
     let mut char_index = 0;
     let mut byte = 0;
-    while let Some(c) = text[byte..].chars().next() {
-        if may_start_key(c)
-            && let Some((replacement, matched)) = trie.r#match(text[byte..].chars())
-        {
+    while byte < bytes.len() {
+        let (code, width) = decode_at(bytes, byte);
+        let may_start = if (code as usize) < BMP_CHARS {
+            key_starts[code as usize / 64] & (1 << (code % 64)) != 0
+        } else {
+            T2S_TRIE.starts_with(&text[byte..byte + width])
+        };
+        if may_start && let Some((replacement, matched)) = trie.r#match(text[byte..].chars()) {
             let phrase_bytes: usize = text[byte..].chars().take(matched).map(char::len_utf8).sum();
             if *replacement != &text[byte..byte + phrase_bytes] {
                 return Some((char_index, byte));
@@ -51,11 +60,30 @@ fn first_change(trie: &Trie<&str>, text: &str) -> Option<(usize, usize)> {
             byte += phrase_bytes;
             char_index += matched;
         } else {
-            byte += c.len_utf8();
+            byte += width;
             char_index += 1;
         }
     }
     None
+}
+
+/// The code point starting at `at` in valid UTF-8, and its width in bytes.
+#[inline]
+fn decode_at(bytes: &[u8], at: usize) -> (u32, usize) {
+    let first = bytes[at] as u32;
+    let continuation = |k: usize| (bytes[at + k] & 0x3F) as u32;
+    match first {
+        0x00..=0x7F => (first, 1),
+        0xC0..=0xDF => ((first & 0x1F) << 6 | continuation(1), 2),
+        0xE0..=0xEF => (
+            (first & 0x0F) << 12 | continuation(1) << 6 | continuation(2),
+            3,
+        ),
+        _ => (
+            (first & 0x07) << 18 | continuation(1) << 12 | continuation(2) << 6 | continuation(3),
+            4,
+        ),
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -151,5 +179,17 @@ mod tests {
     fn simplified_text_is_unchanged() {
         let text = "我公司基本电费从18元/千度涨到28元/千度";
         assert_eq!(normalized_with(&TraditionalToSimplified, text), text);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_mix_of_scripts_converts_as_hanconv_does(
+            text in "[a-zA-Z0-9 ,é×\u{3000}稅過資融難貸後台干发髮後面麵了瞭企业反映土地使用税过高😀𠀀]{0,30}"
+        ) {
+            let mut normalized = NormalizedText::new(&text);
+            TraditionalToSimplified.normalize(&mut normalized);
+            proptest::prop_assert_eq!(normalized.as_str(), hanconv::t2s(&text));
+            proptest::prop_assert_eq!(normalized.char_len(), normalized.as_str().chars().count());
+        }
     }
 }

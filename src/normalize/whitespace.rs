@@ -1,7 +1,7 @@
 //! Control characters are dropped and runs of whitespace (including NBSP and line breaks) become one space;
 //! leading and trailing whitespace is removed. Source exports often wrap lines inside a cell.
 
-use super::{NormalizedText, Normalizer};
+use super::{ByteSet, NormalizedText, Normalizer};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CleanWhitespace;
@@ -11,45 +11,49 @@ impl Normalizer for CleanWhitespace {
         if is_clean(text.as_str()) {
             return;
         }
-        text.rewrite(|c, out| {
-            if c.is_whitespace() {
-                if out.last().is_some_and(|last| last != ' ') {
+        text.rewrite_special(
+            &MAY_START_SPECIAL,
+            |c| c.is_whitespace() || c.is_control() || is_invisible(c),
+            |_, _, c, out| {
+                if c.is_whitespace() && out.last().is_some_and(|last| last != ' ') {
                     out.push(' ');
                 }
-            } else if !c.is_control() && !is_invisible(c) {
-                out.push(c);
-            }
-        });
-        if text.as_str().ends_with(' ') {
-            let mut chars: Vec<char> = text.as_str().chars().collect();
-            chars.pop();
-            let mut origins = text.origins().to_vec();
-            origins.pop();
-            text.replace(chars.into_iter().collect(), origins);
-        }
+            },
+        );
+        text.trim_trailing_space();
     }
 }
 
-/// Already single-spaced, trimmed and free of control and invisible characters: most input is, so this is
-/// checked in one pass before anything is rebuilt.
+/// Whether the text has nothing to clean: no whitespace but single spaces between other chars, no control or
+/// invisible chars. Scans bytes and decodes only the chars [`MAY_START_SPECIAL`] flags.
 fn is_clean(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut previous_space = true;
-    for c in text.chars() {
-        if c == ' ' {
+    for (at, &byte) in bytes.iter().enumerate() {
+        if byte == b' ' {
             if previous_space {
                 return false;
             }
             previous_space = true;
-        } else if c.is_ascii_graphic() {
-            previous_space = false;
-        } else if c.is_whitespace() || c.is_control() || is_invisible(c) {
+            continue;
+        }
+        previous_space = false;
+        if MAY_START_SPECIAL.contains(byte)
+            && text[at..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+        {
             return false;
-        } else {
-            previous_space = false;
         }
     }
-    !text.ends_with(' ')
+    !previous_space || bytes.is_empty()
 }
+
+/// The first bytes of every whitespace, control and invisible char: ASCII controls and space, U+0080..U+00BF
+/// (0xC2), U+1680 (0xE1), U+2000..U+2FFF (0xE2), U+3000 (0xE3) and U+FEFF (0xEF).
+const MAY_START_SPECIAL: ByteSet =
+    ByteSet::new(&[0x7F, 0xC2, 0xE1, 0xE2, 0xE3, 0xEF]).with_range(0x00, b' ');
 
 fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{FEFF}' | '\u{2060}')
