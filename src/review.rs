@@ -56,6 +56,19 @@ pub enum ReviewReason {
 }
 
 impl ReviewReason {
+    /// A stable code for scripts, the same in every language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReviewReason::EmptyText => "empty_text",
+            ReviewReason::NoKnownTerms => "no_known_terms",
+            ReviewReason::Unfamiliar => "unfamiliar",
+            ReviewReason::NoCategoryFits => "no_category_fits",
+            ReviewReason::NotAComplaint => "not_a_complaint",
+            ReviewReason::BelowThreshold { threshold } if *threshold > 1.0 => "never_routed",
+            ReviewReason::BelowThreshold { .. } => "below_threshold",
+        }
+    }
+
     /// The reason as an office reads it (Chinese) or in English.
     pub fn text(&self, lang: Lang) -> String {
         match self {

@@ -35,6 +35,7 @@ async fn triage_answers_with_the_fields_of_classify_and_stores_nothing() {
     // Only candidates at 0.01 or above are listed: a confident decision may have none.
     for alternative in tax["alternatives"].as_array().unwrap() {
         assert!(alternative["label"].is_string(), "{alternative}");
+        assert!(alternative["category_name"].is_string(), "{alternative}");
         assert!(alternative["confidence"].as_f64().unwrap() >= 0.01);
     }
     for field in [
@@ -51,7 +52,9 @@ async fn triage_answers_with_the_fields_of_classify_and_stores_nothing() {
         (empty["id"].as_str(), empty["review"].as_bool()),
         (Some("2"), Some(true))
     );
-    assert_eq!(empty["review_reason"], "empty text");
+    assert_eq!(empty["review_reason"], "空文本");
+    assert_eq!(empty["review_reason_code"], "empty_text");
+    assert_eq!(empty["review_reason_en"], "empty text");
     assert_eq!(body["model"]["version"], "builtin");
     assert_eq!(
         app.store

@@ -63,8 +63,10 @@ pub fn document() -> Value {
     schemas.insert("Decision".into(), json!({"type": "object", "properties": {
                     "id": string, "label": string, "category_name": string, "confidence": {"type": "number"},
                     "department": string, "department_id": string, "review": {"type": "boolean"},
-                    "review_reason": opt_string,
-                    "alternatives": {"type": "array", "items": {"type": "object", "properties": {"label": string, "confidence": {"type": "number"}}}},
+                    "review_reason": {"type": ["string", "null"], "description": "why the case goes to review, in Chinese"},
+                    "review_reason_code": {"type": ["string", "null"], "enum": ["empty_text", "no_known_terms", "unfamiliar", "no_category_fits", "not_a_complaint", "never_routed", "below_threshold", null]},
+                    "review_reason_en": {"type": ["string", "null"], "description": "the same reason in English"},
+                    "alternatives": {"type": "array", "items": {"type": "object", "properties": {"label": string, "category_name": string, "confidence": {"type": "number"}}}},
                     "secondary_label": opt_string, "secondary_department": opt_string,
                     "reasons": {"type": "array", "items": {"type": "object", "properties": {"term": string, "weight": {"type": "number"}}}}}}));
     schemas.insert("TriageResponse".into(), json!({"type": "object", "properties": {

@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::model::ServedModel;
 use crate::pipeline::Triage;
+use crate::lang::Lang;
 use crate::route::category_name;
 use axum::extract::State;
 use axum::routing::post;
@@ -45,6 +46,9 @@ pub struct TriageRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alternative {
     pub label: String,
+    /// The label's Chinese name, or the label itself for a label set without names.
+    #[serde(default)]
+    pub category_name: String,
     pub confidence: f32,
 }
 
@@ -65,7 +69,14 @@ pub struct DecisionOut {
     pub department: String,
     pub department_id: String,
     pub review: bool,
+    /// Why the case goes to review, as the office reads it (Chinese).
     pub review_reason: Option<String>,
+    /// The same reason as a stable code for scripts (`below_threshold`, `no_category_fits`, …).
+    #[serde(default)]
+    pub review_reason_code: Option<String>,
+    /// The same reason in English.
+    #[serde(default)]
+    pub review_reason_en: Option<String>,
     pub alternatives: Vec<Alternative>,
     pub secondary_label: Option<String>,
     pub secondary_department: Option<String>,
@@ -82,12 +93,15 @@ impl DecisionOut {
             department: decision.department.name.clone(),
             department_id: decision.department.id.clone(),
             review: decision.needs_review(),
-            review_reason: decision.review_reason.as_ref().map(|r| r.to_string()),
+            review_reason: decision.review_reason.as_ref().map(|r| r.text(Lang::Zh)),
+            review_reason_code: decision.review_reason.as_ref().map(|r| r.code().to_string()),
+            review_reason_en: decision.review_reason.as_ref().map(|r| r.text(Lang::En)),
             alternatives: decision
                 .alternatives
                 .iter()
                 .map(|(label, confidence)| Alternative {
                     label: label.clone(),
+                    category_name: category_name(label).to_string(),
                     confidence: *confidence,
                 })
                 .collect(),
