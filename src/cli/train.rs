@@ -213,6 +213,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         100.0 * held_out.auto_routed_share,
         held_out.auto_routed_precision
     );
+    let band = &trained.pipeline.card.top_band;
+    eprintln!(
+        "confidence shown at most {:.3}: of {} held-out cases at {:.2} or above, {:.1}% were right",
+        band.ceiling(),
+        band.rows,
+        band.lower,
+        100.0 * band.accuracy
+    );
     Ok(if skipped > 0 {
         ExitCode::from(3)
     } else {

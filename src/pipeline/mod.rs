@@ -36,8 +36,8 @@ pub const OUT_OF_SCOPE: &str = "out_of_scope";
 /// How much of the model's own distribution an unfamiliar text keeps (the rest is uniform).
 const UNFAMILIAR_KEEP: f32 = 0.3;
 
-/// The highest confidence reported: a statistical model is never certain, and on held-out folds the top band
-/// is right less often than 1.000 would claim.
+/// The highest confidence reported by any model: a statistical model is never certain. A model whose top band
+/// was right less often on held-out folds reports at most that band's accuracy ([`TopBand::ceiling`]).
 pub const MAX_CONFIDENCE: f32 = 0.999;
 
 /// Alternatives less probable than this are noise to a reader and are not listed.
@@ -99,7 +99,7 @@ pub struct Triage {
     pub label: String,
     /// The label's Chinese name from the routing table (the label itself when it has none).
     pub category_name: String,
-    /// Calibrated probability of `label`, at most [`MAX_CONFIDENCE`].
+    /// Calibrated probability of `label`, at most the top band's held-out accuracy ([`TopBand::ceiling`]).
     pub confidence: f32,
     pub department: Department,
     /// Set when a person must decide; says why.
@@ -188,8 +188,9 @@ impl Pipeline {
         let best = ranked[0];
         let label = labels[best].clone();
         // Thresholds above 0.999 exist (a label right 95% of the time only from 0.9996 on): they are compared
-        // with the probability itself, and only the reported confidence is capped.
-        let confidence = probabilities[best].min(MAX_CONFIDENCE);
+        // with the probability itself, and only the reported confidence is capped, at the top band's held-out
+        // accuracy.
+        let confidence = probabilities[best].min(self.card.top_band.ceiling());
         let review_reason = if unfamiliar {
             Some(ReviewReason::Unfamiliar)
         } else if label == OUT_OF_SCOPE {

@@ -383,6 +383,12 @@ pub fn fit_analyzed(
     );
     let mut review = review.with_familiarity_floor(&top_scores);
     review.secondary_threshold = params.secondary_threshold;
+    let top_band = TopBand::from_held_out(
+        &held_out_predictions
+            .iter()
+            .map(|&(label, p, correct)| (label, p.min(MAX_CONFIDENCE), correct))
+            .collect::<Vec<_>>(),
+    );
     let outcomes: Vec<Outcome> = held_out_predictions
         .iter()
         .zip(&targets)
@@ -390,7 +396,8 @@ pub fn fit_analyzed(
         .map(|((&(best, confidence, _), &truth), &top_score)| Outcome {
             truth: label_set[truth].clone(),
             predicted: label_set[best].clone(),
-            confidence: confidence.min(MAX_CONFIDENCE),
+            // Reported as `Pipeline::decide` reports it, so the card's calibration is that of what people read.
+            confidence: confidence.min(top_band.ceiling()),
             // As `Pipeline::decide` would: reserved labels and unfamiliar text go to a person.
             auto_routed: !is_reserved_label(&label_set[best])
                 && top_score >= review.min_top_score
@@ -416,12 +423,7 @@ pub fn fit_analyzed(
         params_json: serde_json::to_string(params).unwrap_or_default(),
         held_out_json: ModelCard::held_out_from(&held_out),
         temperature: calibrator.temperature,
-        top_band: TopBand::from_held_out(
-            &held_out_predictions
-                .iter()
-                .map(|&(label, p, correct)| (label, p.min(MAX_CONFIDENCE), correct))
-                .collect::<Vec<_>>(),
-        ),
+        top_band,
     };
     Ok(TrainedPipeline {
         pipeline: Pipeline {

@@ -9,8 +9,8 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::model::ServedModel;
-use crate::pipeline::Triage;
 use crate::lang::Lang;
+use crate::pipeline::Triage;
 use crate::route::category_name;
 use axum::extract::State;
 use axum::routing::post;
@@ -94,7 +94,10 @@ impl DecisionOut {
             department_id: decision.department.id.clone(),
             review: decision.needs_review(),
             review_reason: decision.review_reason.as_ref().map(|r| r.text(Lang::Zh)),
-            review_reason_code: decision.review_reason.as_ref().map(|r| r.code().to_string()),
+            review_reason_code: decision
+                .review_reason
+                .as_ref()
+                .map(|r| r.code().to_string()),
             review_reason_en: decision.review_reason.as_ref().map(|r| r.text(Lang::En)),
             alternatives: decision
                 .alternatives

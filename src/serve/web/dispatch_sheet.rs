@@ -187,7 +187,10 @@ mod tests {
                 department: department.into(),
                 department_id: department.into(),
                 review,
-                review_reason: review.then(|| "low confidence".into()),
+                review_reason: review.then(|| "置信度低于该类别的阈值 0.950".into()),
+                review_reason_code: review.then(|| "below_threshold".into()),
+                review_reason_en: review
+                    .then(|| "confidence below the label's threshold 0.950".into()),
                 alternatives: Vec::new(),
                 secondary_label: None,
                 secondary_department: None,
