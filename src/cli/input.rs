@@ -32,6 +32,8 @@ pub fn version_text() -> &'static str {
 
 /// Loads `--model` (a model file, or a registry folder's active version), or the shipped default model.
 pub fn load_model(path: Option<&Path>) -> anyhow::Result<Pipeline> {
+    // Every model segments with jieba: its dictionary builds while the model file is read.
+    crate::segment::prebuild_default_dictionary();
     match path {
         Some(path) if path.is_dir() => Ok(Registry::open(path)?.load_active()?),
         Some(path) => Ok(model_file::load(path)?),

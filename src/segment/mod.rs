@@ -6,7 +6,7 @@
 
 mod jieba;
 
-pub use jieba::{DOMAIN_DICTIONARY, JiebaSegmenter};
+pub use jieba::{DOMAIN_DICTIONARY, JiebaSegmenter, prebuild_default_dictionary};
 
 use serde::{Deserialize, Serialize};
 
