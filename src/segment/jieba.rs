@@ -31,7 +31,7 @@ fn default_jieba() -> Jieba {
     let prebuilt = PREBUILT.lock().unwrap_or_else(|e| e.into_inner()).take();
     prebuilt
         .and_then(|building| building.join().ok())
-        .unwrap_or_else(Jieba::new)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
