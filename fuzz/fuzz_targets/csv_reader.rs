@@ -17,6 +17,12 @@ fuzz_target!(|data: &[u8]| {
         text: "text".into(),
         id: Some("id".into()),
         label: (flags & 2 != 0).then(|| "label".into()),
+        // Optional carried columns (a date, an enterprise) when the flag asks for them.
+        extra: if flags & 4 != 0 {
+            vec!["date".into(), "enterprise".into()]
+        } else {
+            Vec::new()
+        },
     };
     let path = Path::new("fuzz.csv");
     let Ok(input) = TextInput::from_reader(

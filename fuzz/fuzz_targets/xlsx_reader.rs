@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         text: "text".into(),
         id: Some("id".into()),
         label: None,
+        extra: vec!["date".into()],
     };
     let Ok(mut source) = XlsxSource::open(file.path(), None, &columns) else {
         return;
