@@ -407,6 +407,34 @@ impl Store {
             .map_err(|_| StoreError::Conflict("the case store is shutting down".into()))?
     }
 
+    /// Takes in cases the office has already handled (its history, for learning): each case is taken in and
+    /// closed (销号) under the case's own rules, two events, in one transaction for all.
+    pub async fn intake_closed(
+        &self,
+        actor: &str,
+        cases: Vec<(NewCase, Closing)>,
+    ) -> Result<Vec<Case>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut numbers = case_numbers(self, &mut tx, cases.len()).await?.into_iter();
+        let now = time::now();
+        let mut stored = Vec::with_capacity(cases.len());
+        for (new, closing) in cases {
+            let seq = numbers
+                .next()
+                .ok_or_else(|| StoreError::Damaged("fewer case numbers than cases".into()))?;
+            let taken = new_case_row(new, seq, now);
+            let intake = Case::intake_event(&taken, actor);
+            let close = taken.close(&closing, actor, now)?;
+            let closed = Case::apply(Some(&taken), &close)?;
+            insert_case(&mut tx, &closed).await?;
+            insert_event(&mut tx, &closed.id, &intake).await?;
+            insert_event(&mut tx, &closed.id, &close).await?;
+            stored.push(closed);
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     /// One case.
     pub async fn get(&self, id: &str) -> Result<Case, StoreError> {
         let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
@@ -717,34 +745,53 @@ async fn intake_in_one_transaction(
     store: &Store,
     intakes: Vec<(String, Vec<NewCase>)>,
 ) -> Result<Vec<Vec<Case>>, StoreError> {
-    let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
     let mut tx = store.begin_write().await?;
-    let numbers: Vec<i64> = match store.backend {
+    let stored = intake_in(store, &mut tx, intakes).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// `count` new case numbers, in order.
+async fn case_numbers(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    count: usize,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(match store.backend {
         // SQLite has one writer anyway: a counter row, numbers without gaps.
         Backend::Sqlite => {
             let last: i64 = sqlx::query(
                 "UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value",
             )
-            .bind(total as i64)
-            .fetch_one(&mut *tx)
+            .bind(count as i64)
+            .fetch_one(&mut **tx)
             .await?
             .try_get(0)?;
-            (last - total as i64 + 1..=last).collect()
+            (last - count as i64 + 1..=last).collect()
         }
         // A sequence takes no lock until commit, so concurrent intakes do not queue (numbers may have gaps).
         Backend::Postgres => {
             let rows = sqlx::query(
                 "SELECT nextval('case_numbers') AS n FROM generate_series(1, $1) ORDER BY 1",
             )
-            .bind(total as i64)
-            .fetch_all(&mut *tx)
+            .bind(count as i64)
+            .fetch_all(&mut **tx)
             .await?;
             rows.iter()
                 .map(|row| row.try_get::<i64, _>("n"))
                 .collect::<Result<_, _>>()?
         }
-    };
-    let mut numbers = numbers.into_iter();
+    })
+}
+
+/// Stores intakes inside `tx`; the stored cases per intake.
+async fn intake_in(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    intakes: Vec<(String, Vec<NewCase>)>,
+) -> Result<Vec<Vec<Case>>, StoreError> {
+    let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
+    let mut numbers = case_numbers(store, tx, total).await?.into_iter();
     let now = time::now();
     let mut stored_intakes = Vec::with_capacity(intakes.len());
     for (actor, cases) in intakes {
@@ -754,13 +801,12 @@ async fn intake_in_one_transaction(
                 .next()
                 .ok_or_else(|| StoreError::Damaged("fewer case numbers than cases".into()))?;
             let case = new_case_row(new, seq, now);
-            insert_case(&mut tx, &case).await?;
-            insert_event(&mut tx, &case.id, &Case::intake_event(&case, &actor)).await?;
+            insert_case(tx, &case).await?;
+            insert_event(tx, &case.id, &Case::intake_event(&case, &actor)).await?;
             stored.push(case);
         }
         stored_intakes.push(stored);
     }
-    tx.commit().await?;
     Ok(stored_intakes)
 }
 

@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/desk/model/retrain/{job}",
             get(model_admin::retrain_status),
         )
+        .route("/api/v1/desk/model/decide", post(model_admin::decide))
         .route("/api/v1/desk/model/rollback", post(model_admin::rollback))
         .layer(axum::Extension(jobs))
 }

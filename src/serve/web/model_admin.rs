@@ -1,6 +1,7 @@
 //! The 模型 view, for `admin`: the model in service with its card, the registry's versions and history,
-//! retraining from the store's closed cases (the side-by-side comparison decides promotion, as
-//! `triage retrain` does), and rollback. A promotion or rollback is followed at once, without a restart.
+//! retraining from the store's closed cases, and rollback. A retrain from the page makes a pending candidate:
+//! the page shows the side-by-side comparison with the promotion rule's advice, and the admin promotes or
+//! declines it ([`decide`]). A promotion or rollback is followed at once, without a restart.
 
 use super::jobs::{JobState, Jobs, RetrainJob};
 use crate::pipeline::Example;
@@ -105,7 +106,10 @@ async fn retrain_from_store(state: &AppState, dir: PathBuf) -> Result<RetrainRep
     let model = Arc::clone(&state.model);
     tokio::task::spawn_blocking(move || {
         let mut writer = RegistryWriter::open(&dir, || {}).map_err(|e| e.to_string())?;
-        let mut settings = RetrainSettings::default();
+        let mut settings = RetrainSettings {
+            hold_for_decision: true,
+            ..RetrainSettings::default()
+        };
         // Keep the routing the active model was trained with.
         settings.params.routing = writer
             .registry()
@@ -147,6 +151,52 @@ pub async fn retrain_status(
         "error": status.error,
         "promoted": status.report.as_ref().map(RetrainReport::promoted),
         "report": status.report,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    /// The pending candidate.
+    pub version: u32,
+    /// Promote it (make it active), or decline it (record it as refused).
+    pub promote: bool,
+}
+
+/// `POST /api/v1/desk/model/decide`: the admin's decision on a pending candidate, after its comparison.
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<DecideRequest>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_admin("promote or decline a candidate model")?;
+    let dir = registry_dir(&state).ok_or_else(no_registry)?;
+    let model = Arc::clone(&state.model);
+    let note = format!(
+        "{} by {} on the desk",
+        if request.promote {
+            "promoted"
+        } else {
+            "declined"
+        },
+        caller.name
+    );
+    let active = tokio::task::spawn_blocking(move || {
+        let mut writer = RegistryWriter::open(&dir, || {}).map_err(|e| e.to_string())?;
+        let active = writer
+            .decide(request.version, request.promote, &note)
+            .map_err(|e| e.to_string())?;
+        drop(writer);
+        model.refresh().map_err(|e| e.to_string())?;
+        Ok::<_, String>(active)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(ApiError::Conflict)?;
+    Ok(Json(json!({
+        "version": request.version,
+        "promoted": request.promote,
+        "active": active,
     })))
 }
 

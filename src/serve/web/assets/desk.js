@@ -654,13 +654,13 @@ async function drawModel(main) {
       h("p", {}, "本服务使用固定的模型文件，没有版本库：重新训练与回退需要以 --model 版本库目录 启动服务。")));
   } else {
     const reg = model.registry;
-    const statusNames = { active: "在用", retired: "已停用", refused: "未通过" };
+    const statusNames = { active: "在用", retired: "已停用", refused: "未通过", pending: "待决定" };
     const rollbackTo = h("select", { id: "rollback-to" }, reg.versions.filter((v) => v.number !== reg.active).map((v) =>
       h("option", { value: v.number }, `版本 ${v.number}（${statusNames[v.status] || v.status}）`)));
     const versions = table(["版本", "建立时间", "状态", "说明"], reg.versions.slice().reverse().map((v) =>
       h("tr", { "data-version": v.number }, h("td", {}, v.number), h("td", {}, v.created_at.slice(0, 16).replace("T", " ")),
         h("td", {}, statusNames[v.status] || v.status), h("td", { class: "small" }, v.reason))));
-    const actionNames = { train: "训练", promote: "启用", refuse: "未通过", rollback: "回退" };
+    const actionNames = { train: "训练", activate: "启用", promote: "启用", refuse: "未通过", decline: "不启用", hold: "待决定", rollback: "回退", prune: "清理" };
     const changes = table(["时间", "操作", "版本", "说明"], (reg.history || []).slice().reverse().map((e) =>
       h("tr", {}, h("td", {}, e.at.slice(0, 16).replace("T", " ")), h("td", {}, actionNames[e.action] || e.action),
         h("td", { class: "num" }, e.version), h("td", { class: "small" }, e.note))));
@@ -727,14 +727,35 @@ function drawComparison(box, report) {
     row("自动分派准确率", c.active.auto_routed_precision, c.candidate.auto_routed_precision, pct),
     ...c.categories.map((k) => row(category(k.label).name + " 召回率（" + k.support + " 件）", k.active_recall, k.candidate_recall, pct)),
   ];
+  const verdict = report.pending
+    ? h("div", { id: "retrain-decision" },
+      h("p", { id: "retrain-verdict", class: c.promoted ? "ok" : "err" }, c.promoted
+        ? `候选版本 ${report.candidate_version} 不比在用模型差，规则建议启用。`
+        : `规则建议不启用候选版本 ${report.candidate_version}：${c.refusals.join("；")}`),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "primary", id: "promote", onclick: () => decideCandidate(report, true) }, `启用版本 ${report.candidate_version}`),
+        h("button", { type: "button", id: "decline", onclick: () => decideCandidate(report, false) }, `不启用，继续用版本 ${report.active_version}`)))
+    : c.promoted
+      ? h("p", { class: "ok", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 不比在用模型差，已启用。`)
+      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`);
   put(box,
-    h("p", {}, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较。`),
+    h("p", { id: "retrain-held-out" }, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较（两个模型都没学过）。`),
     h("table", { class: "side-by-side", id: "comparison" },
       h("thead", {}, h("tr", {}, h("th", {}, "指标"), h("th", {}, `在用（版本 ${report.active_version}）`), h("th", {}, `候选（版本 ${report.candidate_version}）`), h("th", {}, "变化"))),
       h("tbody", {}, rows)),
-    c.promoted
-      ? h("p", { class: "ok", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 不比在用模型差，已启用。`)
-      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`));
+    verdict);
+}
+
+/** The admin's decision on a pending candidate; the view is drawn again with the registry as it is now. */
+async function decideCandidate(report, promote) {
+  if (promote && !report.comparison.promoted && !confirm(`规则建议不启用版本 ${report.candidate_version}，仍要启用吗？`)) return;
+  try {
+    const done = await api("POST", "/api/v1/desk/model/decide", { version: report.candidate_version, promote });
+    toast(promote ? `已启用版本 ${done.version}` : `版本 ${done.version} 未启用，继续使用版本 ${done.active}`);
+    await route();
+  } catch (error) {
+    toast(error.message, true);
+  }
 }
 
 start();
