@@ -542,11 +542,12 @@ async fn the_whole_loop_from_upload_to_retrain() {
     desk.set_value("#routed-deadline", &date_from_today(-3))
         .await;
     desk.click("#assign-routed").await;
-    desk.wait_until(
-        "the routed cases to be assigned",
-        "return document.getElementById('assign-routed').disabled",
-    )
-    .await;
+    // 交办 runs as a job with its progress on the page.
+    let assigned_line = desk.text("#assign-done").await;
+    assert!(
+        assigned_line.contains(&format!("已交办 {routed} / {routed} 件")),
+        "{assigned_line}"
+    );
     let (_, assigned) = get_as(
         &app,
         "dispatcher",
@@ -554,6 +555,26 @@ async fn the_whole_loop_from_upload_to_retrain() {
     )
     .await;
     assert_eq!(assigned["total"], routed);
+
+    // The same file again: the page says when it was uploaded and stores nothing until asked.
+    desk.open("intake").await;
+    let past = desk
+        .text(&format!("#batch-past tr[data-job='{job}']"))
+        .await;
+    assert!(
+        past.contains("诉求批次.csv") && past.contains("完成"),
+        "{past}"
+    );
+    desk.type_into("#batch-file", &batch.display().to_string())
+        .await;
+    desk.click("#batch-upload").await;
+    let duplicate = desk.text("#batch-duplicate").await;
+    assert!(
+        duplicate.contains("上传过") && duplicate.contains(&job),
+        "{duplicate}"
+    );
+    let (_, all) = get_as(&app, "dispatcher", "/api/v1/cases?per_page=1").await;
+    assert_eq!(all["total"], batch_rows + history, "nothing stored twice");
 
     // 待复核: two cases corrected, one by the keyboard and one through the search box, then "not a complaint".
     desk.open("review").await;

@@ -12,10 +12,12 @@
 //! This module knows SQL and the case's rules; it must not know HTTP, roles or the model.
 
 pub mod case;
+mod jobs;
 mod stats;
 pub mod time;
 
 pub use case::{Assignment, Case, CaseState, ChangeError, Closing, Event, EventKind};
+pub use jobs::{HEARTBEAT_MS, Job, JobKind, JobProgress, JobState, NewJob, STALE_MS};
 pub use stats::{CategoryStats, DepartmentStats, Stats};
 
 use serde_json::Value;
@@ -192,11 +194,18 @@ fn without_password(url: &str) -> String {
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations: &[(i64, &str, &str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "cases and events",
-            include_str!("../../migrations/sqlite/0001_cases.sql"),
-        )],
+        Backend::Sqlite => &[
+            (
+                1,
+                "cases and events",
+                include_str!("../../migrations/sqlite/0001_cases.sql"),
+            ),
+            (
+                2,
+                "the desk's jobs",
+                include_str!("../../migrations/sqlite/0002_desk_jobs.sql"),
+            ),
+        ],
         Backend::Postgres => &[
             (
                 1,
@@ -207,6 +216,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "case numbers from a sequence",
                 include_str!("../../migrations/postgres/0002_case_numbers.sql"),
+            ),
+            (
+                3,
+                "the desk's jobs",
+                include_str!("../../migrations/postgres/0003_desk_jobs.sql"),
             ),
         ],
     };
@@ -497,6 +511,48 @@ impl Store {
         .await
     }
 
+    /// 交办 of many cases in one transaction, each (id, department) with the same deadline, as [`Store::assign`]
+    /// would; only cases still new (待交办) are assigned, the others are left alone. Returns (assigned, skipped).
+    pub async fn assign_new_cases(
+        &self,
+        actor: &str,
+        cases: &[(String, String)],
+        deadline: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (mut assigned, mut skipped) = (0, 0);
+        for (id, department_id) in cases {
+            let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(case) = row.as_ref().map(case_from_row).transpose()? else {
+                skipped += 1;
+                continue;
+            };
+            if case.state != CaseState::New {
+                skipped += 1;
+                continue;
+            }
+            let assignment = Assignment {
+                department_id: department_id.clone(),
+                deadline,
+                label: None,
+                note: None,
+            };
+            let event = case.assign(&assignment, actor, time::now().max(case.updated_at))?;
+            let changed = Case::apply(Some(&case), &event)?;
+            if update_case(&mut tx, &changed, case.version).await? == 0 {
+                skipped += 1;
+                continue;
+            }
+            insert_event(&mut tx, id, &event).await?;
+            assigned += 1;
+        }
+        tx.commit().await?;
+        Ok((assigned, skipped))
+    }
+
     /// Reads a case, lets `make` decide the event under the case's rules, and writes the event and the case
     /// it yields, provided nobody changed the case in between (else reads it again).
     async fn change(
@@ -523,26 +579,8 @@ impl Store {
             }
             let event = make(&case, time::now().max(case.updated_at))?;
             let changed = Case::apply(Some(&case), &event)?;
-            let updated = sqlx::query(
-                "UPDATE cases SET state = $2, label = $3, department_id = $4, deadline = $5, assigned_at = $6, \
-                 closed_at = $7, resolution = $8, returns = $9, version = $10, updated_at = $11 \
-                 WHERE id = $1 AND version = $12",
-            )
-            .bind(id)
-            .bind(changed.state.as_str())
-            .bind(changed.label.as_deref())
-            .bind(changed.department_id.as_deref())
-            .bind(changed.deadline)
-            .bind(changed.assigned_at)
-            .bind(changed.closed_at)
-            .bind(changed.resolution.as_deref())
-            .bind(changed.returns)
-            .bind(changed.version)
-            .bind(changed.updated_at)
-            .bind(case.version)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
+            let updated = update_case(&mut tx, &changed, case.version).await?;
+            if updated == 0 {
                 // Another change came first: read the case again and apply the rules to what it is now.
                 tx.rollback().await?;
                 continue;
@@ -661,6 +699,34 @@ impl Store {
         }
         Ok(stats::compute(&cases, &handovers, now))
     }
+}
+
+/// Writes a changed case, provided it is still at `read_version`; the rows changed (0: another change came first).
+async fn update_case(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    changed: &Case,
+    read_version: i64,
+) -> Result<u64, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE cases SET state = $2, label = $3, department_id = $4, deadline = $5, assigned_at = $6, \
+         closed_at = $7, resolution = $8, returns = $9, version = $10, updated_at = $11 \
+         WHERE id = $1 AND version = $12",
+    )
+    .bind(changed.id.as_str())
+    .bind(changed.state.as_str())
+    .bind(changed.label.as_deref())
+    .bind(changed.department_id.as_deref())
+    .bind(changed.deadline)
+    .bind(changed.assigned_at)
+    .bind(changed.closed_at)
+    .bind(changed.resolution.as_deref())
+    .bind(changed.returns)
+    .bind(changed.version)
+    .bind(changed.updated_at)
+    .bind(read_version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected())
 }
 
 async fn insert_event(

@@ -179,6 +179,7 @@ mod tests {
     fn row(id: &str, department: &str, review: bool) -> BatchRow {
         BatchRow {
             text: format!("{id} 的诉求"),
+            state: crate::store::CaseState::New,
             decision: DecisionOut {
                 id: id.into(),
                 label: "tax".into(),

@@ -20,14 +20,12 @@ use super::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use std::sync::Arc;
 
 /// Largest upload the batch page takes: a 50,000-row workbook is a few MB, a CSV export of a year can be more.
 pub const UPLOAD_BYTES: usize = 256 << 20;
 
-/// The page and its endpoints; each call gets its own table of background jobs.
+/// The page and its endpoints. Background jobs live in the store.
 pub fn routes() -> Router<AppState> {
-    let jobs = Arc::new(jobs::Jobs::default());
     Router::new()
         .route("/", get(assets::index))
         .route("/desk/desk.js", get(assets::script))
@@ -36,7 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/desk/catalog", get(catalog::catalog))
         .route(
             "/api/v1/desk/batches",
-            post(batches::upload).layer(DefaultBodyLimit::max(UPLOAD_BYTES)),
+            post(batches::upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_BYTES))
+                .get(batches::list),
         )
         .route("/api/v1/desk/batches/{job}", get(batches::status))
         .route("/api/v1/desk/batches/{job}/rows", get(batches::rows))
@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/desk/batches/{job}/assign-routed",
             post(batches::assign_routed),
         )
+        .route("/api/v1/desk/jobs/{job}", get(batches::job_status))
         .route("/api/v1/desk/review", get(queue::review))
         .route(
             "/api/v1/desk/cases/{id}/not-complaint",
@@ -59,5 +60,4 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/desk/model/decide", post(model_admin::decide))
         .route("/api/v1/desk/model/rollback", post(model_admin::rollback))
-        .layer(axum::Extension(jobs))
 }

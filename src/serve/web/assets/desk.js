@@ -102,6 +102,7 @@ async function api(method, path, body, raw) {
     const message = typeof data === "object" ? data.message || data.error || JSON.stringify(data) : data;
     const error = new Error(message);
     error.status = response.status;
+    error.data = data;
     throw error;
   }
   return data;
@@ -281,19 +282,26 @@ async function drawIntake(main) {
   const idColumn = h("input", { id: "batch-id-column", type: "text", value: "id", size: 10 });
   const status = h("div", { id: "batch-status", "aria-live": "polite" });
   const results = h("div", { id: "batch-results" });
-  const batch = h("form", { class: "panel", id: "batch-form", onsubmit: async (e) => {
-    e.preventDefault();
-    if (!file.files.length) return toast("请先选择文件", true);
+  const past = h("div", { id: "batch-past" });
+  const send = async (again) => {
     const chosen = file.files[0];
     const query = new URLSearchParams({ name: chosen.name, text_column: textColumn.value.trim() || "text", id_column: idColumn.value.trim() || "id" });
+    if (again) query.set("again", "true");
     put(status, h("p", {}, "正在上传 " + chosen.name + " ……"));
     put(results);
     try {
       const job = await api("POST", "/api/v1/desk/batches?" + query, chosen, true);
       await followBatch(job.job, status, results);
+      drawPastBatches(past, status, results);
     } catch (error) {
+      if (error.status === 409 && error.data && error.data.earlier) return drawDuplicate(error.data.earlier, status, results, () => send(true));
       put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + error.message));
     }
+  };
+  const batch = h("form", { class: "panel", id: "batch-form", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!file.files.length) return toast("请先选择文件", true);
+    await send(false);
   } },
   h("h2", {}, "批量导入"),
   h("p", { class: "muted small" }, "CSV、TSV、JSONL 或 Excel（XLSX）文件，第一行为列名；UTF-8 或 GBK 编码均可，自动识别。每行登记为一件诉求。"),
@@ -303,8 +311,43 @@ async function drawIntake(main) {
     h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列名"), idColumn),
     h("button", { class: "primary", type: "submit", id: "batch-upload" }, "上传并分诊")),
   status);
-  put(main, h("div", { class: "cols" }, one, batch), results);
+  put(main, h("div", { class: "cols" }, one, batch), results, past);
+  drawPastBatches(past, status, results);
   if (desk.lastBatch) await followBatch(desk.lastBatch, status, results);
+}
+
+const JOB_STATES = { running: "进行中", done: "完成", failed: "失败", interrupted: "已中断（服务重启）" };
+
+function when(iso) {
+  return iso ? iso.slice(0, 16).replace("T", " ") : "—";
+}
+
+/** The same file was uploaded before: say when, offer its earlier result, and store it again only if asked. */
+function drawDuplicate(earlier, status, results, again) {
+  const last = earlier[0];
+  put(status, h("div", { id: "batch-duplicate", role: "alert", class: "warn" },
+    h("p", {}, `这个文件已于 ${when(last.created_at)} 由 ${last.actor} 上传过（批次 ${last.job}，登记 ${last.rows} 行）` +
+      (earlier.length > 1 ? `，共上传过 ${earlier.length} 次` : "") + "。再次登记会把同样的诉求再存一遍。"),
+    h("div", { class: "row" },
+      h("button", { type: "button", id: "duplicate-open", onclick: () => followBatch(last.job, status, results) }, "查看上次的结果"),
+      h("button", { type: "button", class: "danger", id: "duplicate-again", onclick: again }, "仍然再次登记"))));
+}
+
+/** The latest uploads, kept in the store: a restart forgets none. */
+async function drawPastBatches(box, status, results) {
+  let answer;
+  try {
+    answer = await api("GET", "/api/v1/desk/batches");
+  } catch (error) {
+    return put(box, h("p", { class: "err" }, error.message));
+  }
+  if (!answer.batches.length) return put(box);
+  put(box, h("div", { class: "panel" }, h("h2", {}, "最近的批次"),
+    h("div", { class: "scroll" }, table(["批次", "文件", "上传时间", "上传人", "状态", "已处理行数", ""], answer.batches.map((b) =>
+      h("tr", { "data-job": b.job },
+        h("td", {}, b.job), h("td", {}, b.name), h("td", {}, when(b.created_at)), h("td", {}, b.actor),
+        h("td", { class: "job-state " + b.state }, JOB_STATES[b.state] || b.state), h("td", { class: "num" }, b.rows),
+        h("td", {}, h("button", { type: "button", class: "open-batch", onclick: () => followBatch(b.job, status, results) }, "查看"))))))));
 }
 
 /** Polls a batch until it is done, drawing its progress; then draws its summary and decisions. */
@@ -319,6 +362,12 @@ async function followBatch(jobId, status, results) {
     line.textContent = `${job.name}：已处理 ${job.rows} 行` + (job.bytes_total ? `（已读 ${Math.round(bar.value)}%）` : "");
     if (job.state === "failed") {
       put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + job.error));
+      return;
+    }
+    if (job.state === "interrupted") {
+      put(status, h("p", { id: "batch-interrupted", class: "err", role: "alert" },
+        `${job.name}：上传被服务重启中断，已登记 ${job.rows} 行，其余未登记。请核对后只上传未登记的部分。`));
+      if (job.summary) drawBatchResults(job, results);
       return;
     }
     if (job.state === "done") {
@@ -341,13 +390,29 @@ function drawBatchResults(job, results) {
     h("div", { class: "figure" }, "需复核", h("b", { id: "fig-review" }, s.review)),
     h("div", { class: "figure" }, "无法读取", h("b", { id: "fig-rejected" }, s.rejected)));
   const download = h("button", { type: "button", id: "download-sheet", onclick: () => downloadSheet(job) }, "下载交办单（Excel）");
+  const assignStatus = h("div", { id: "assign-status", "aria-live": "polite" });
   const assign = h("button", { type: "button", class: "primary", id: "assign-routed", onclick: async () => {
+    assign.disabled = true;
     try {
-      const done = await api("POST", `/api/v1/desk/batches/${job.job}/assign-routed`, { deadline: deadline.value });
-      toast(`已交办 ${done.assigned} 件` + (done.skipped ? `，${done.skipped} 件已处理过，未改动` : ""));
-      assign.disabled = true;
+      const started = await api("POST", `/api/v1/desk/batches/${job.job}/assign-routed`, { deadline: deadline.value });
+      const bar = h("progress", { id: "assign-progress", max: Math.max(1, started.total), value: 0, "aria-label": "交办进度" });
+      const line = h("p", {}, `正在交办 ${started.total} 件……`);
+      put(assignStatus, bar, line);
+      for (;;) {
+        const state = await api("GET", "/api/v1/desk/jobs/" + started.job);
+        bar.value = state.gone_through;
+        line.textContent = `已交办 ${state.assigned} / ${state.total} 件` + (state.skipped ? `，${state.skipped} 件已处理过，未改动` : "");
+        if (state.state === "done") {
+          put(assignStatus, h("p", { id: "assign-done", class: "ok" }, line.textContent + "。"));
+          toast(`已交办 ${state.assigned} 件`);
+          return;
+        }
+        if (state.state !== "running") throw new Error(state.error || JOB_STATES[state.state]);
+        await new Promise((r) => setTimeout(r, 300));
+      }
     } catch (error) {
-      toast(error.message, true);
+      put(assignStatus, h("p", { class: "err", role: "alert" }, "交办未完成：" + error.message));
+      assign.disabled = false;
     }
   } }, `自动分派的 ${s.routed} 件一键交办`);
   const byDepartment = table(["承办部门", "自动分派", "需复核"], s.departments.map((d) =>
@@ -360,6 +425,7 @@ function drawBatchResults(job, results) {
     h("div", { class: "cols-wide" },
       h("div", { class: "panel" }, h("h2", {}, "本批结果"), figures,
         h("div", { class: "row" }, download, h("div", { class: "field" }, h("label", { for: "routed-deadline" }, "办理期限"), deadline), assign),
+        assignStatus,
         rejects),
       h("div", { class: "panel" }, h("h2", {}, "按部门"), h("div", { class: "scroll" }, byDepartment))),
     h("div", { class: "panel" }, h("h2", {}, "逐条结果"), rows));
