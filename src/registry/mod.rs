@@ -653,6 +653,49 @@ mod tests {
         assert_eq!(Registry::open(dir.path()).unwrap().index().history.len(), 6);
     }
 
+    fn hold(writer: &mut RegistryWriter, model: &Pipeline) -> u32 {
+        writer
+            .add_version(NewVersion {
+                pipeline: model,
+                training: &examples(0),
+                origin: "retrain test".into(),
+                decision: Decision::Hold {
+                    reason: "waiting".into(),
+                },
+                comparison: None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_pending_candidate_waits_for_a_person_to_promote_or_decline_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (pipeline(0), pipeline(100));
+        let mut writer = RegistryWriter::open_or_create(dir.path(), || {}).unwrap();
+        add(&mut writer, &first, true);
+        assert_eq!(hold(&mut writer, &second), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 1, "held, not active");
+        assert_eq!(registry.version(2).unwrap().status, VersionStatus::Pending);
+        let error = writer.rollback(Some(2), true).unwrap_err().to_string();
+        assert!(error.contains("waits for a decision"), "{error}");
+
+        assert_eq!(writer.decide(2, true, "promoted by admin").unwrap(), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 2);
+        assert_eq!(registry.version(1).unwrap().status, VersionStatus::Retired);
+        assert_eq!(registry.index().history.last().unwrap().action, "promote");
+        let error = writer.decide(2, false, "again").unwrap_err().to_string();
+        assert!(error.contains("not waiting for a decision"), "{error}");
+
+        assert_eq!(hold(&mut writer, &first), 3);
+        assert_eq!(writer.decide(3, false, "declined by admin").unwrap(), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 2);
+        assert_eq!(registry.version(3).unwrap().status, VersionStatus::Refused);
+        assert_eq!(registry.index().history.last().unwrap().action, "decline");
+    }
+
     #[test]
     fn pruning_keeps_the_newest_refused_and_never_touches_active_or_retired_versions() {
         let dir = tempfile::tempdir().unwrap();
