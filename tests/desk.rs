@@ -531,12 +531,20 @@ async fn the_whole_loop_from_upload_to_retrain() {
         .unwrap();
     assert_eq!(sheet.status(), 200);
     let bytes = sheet.bytes().await.unwrap();
-    let book: calamine::Xlsx<_> =
+    let mut book: calamine::Xlsx<_> =
         calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let sheets = book.sheet_names();
-    assert_eq!(sheets.first().map(String::as_str), Some("汇总"));
-    assert_eq!(sheets.last().map(String::as_str), Some("待复核"));
+    assert_eq!(sheets.last().map(String::as_str), Some("汇总"));
+    assert!(sheets.iter().any(|s| s == "待复核"), "{sheets:?}");
     assert!(sheets.len() >= 4, "{sheets:?}");
+    // Every stored case of the batch is on one sheet, under a title row and the header.
+    let on_sheets: usize = sheets[..sheets.len() - 1]
+        .iter()
+        .map(|name| book.worksheet_range(name).unwrap().height() - 2)
+        .sum();
+    assert_eq!(on_sheets, batch_rows);
+    let review_sheet = book.worksheet_range("待复核").unwrap();
+    assert_eq!(review_sheet.height() - 2, review);
 
     // 交办 of everything routed, with a deadline three days ago: those cases are overdue at once.
     desk.set_value("#routed-deadline", &date_from_today(-3))

@@ -4,7 +4,7 @@
 
 use super::input::load_model;
 use crate::case_import::{ImportOptions, prepare, store_prepared};
-use crate::io::case_sheet::write_cases;
+use crate::io::assignment_sheet::write_cases;
 use crate::route::RoutingTable;
 use crate::store::{CaseFilter, CaseState, ClosedCase, Store, time};
 use anyhow::Context;

@@ -11,7 +11,6 @@
 //! ([`destination`]). Rows that get no decision can go to a [`RejectsFile`]. Nothing here triages anything.
 
 pub mod assignment_sheet;
-pub mod case_sheet;
 mod csv_sink;
 pub mod csv_source;
 mod decision;

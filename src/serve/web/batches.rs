@@ -14,8 +14,8 @@
 //! text and the whole decision; the same reader and pipeline calls are used here, chunk by chunk.
 
 use super::catalog::department_names;
-use super::dispatch_sheet;
 use super::jobs::{job_json, keep_alive};
+use crate::io::assignment_sheet::{CaseGrouping, case_workbook};
 use crate::io::{Columns, InputFormat, Row, TableReader};
 use crate::pipeline::Triage;
 use crate::serve::AppState;
@@ -517,14 +517,27 @@ pub async fn sheet(
         )));
     }
     let (cases, _) = state.store.batch_cases(&job.id, 0, i64::MAX).await?;
-    let rows: Vec<BatchRow> = cases.into_iter().map(batch_row).collect();
     let names = department_names(&state);
-    let title = job.name.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || dispatch_sheet::workbook(&title, &rows, &names))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
+    let title = format!(
+        "交办单　{}　{}",
+        job.name,
+        time::format_local(time::now())
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+    );
+    let bytes = tokio::task::spawn_blocking(move || {
+        case_workbook(
+            &cases,
+            &names,
+            time::now(),
+            CaseGrouping::Suggestion,
+            Some(title),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
     let stem = job
         .name
         .rsplit_once('.')

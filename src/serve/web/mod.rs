@@ -5,13 +5,12 @@
 //! JSON API, so what a role may see and do is decided once, by the same handlers every other client meets.
 //! The endpoints here, under `/api/v1/desk/`, are what the public API does not offer and only a page needs:
 //! who the caller is and the category catalogue ([`catalog`]), batch uploads that run in the background with
-//! progress and their 交办单 ([`batches`], [`dispatch_sheet`]), the review queue hardest first and the 督办
+//! progress and their 交办单 ([`batches`], written by [`crate::io::assignment_sheet`]), the review queue hardest first and the 督办
 //! board ([`queue`]), the model card, retrain and rollback ([`model_admin`]). See `docs/desk.md`.
 
 mod assets;
 mod batches;
 mod catalog;
-pub mod dispatch_sheet;
 mod jobs;
 mod model_admin;
 mod queue;
