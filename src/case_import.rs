@@ -11,7 +11,7 @@ use crate::error::TriageError;
 use crate::io::{Columns, RowError, TableReader};
 use crate::pipeline::Pipeline;
 use crate::serve::triage::DecisionOut;
-use crate::store::{Closing, NewCase, Store, StoreError, Suggestion};
+use crate::store::{Closing, NewCase, Store, StoreError};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -119,14 +119,7 @@ pub fn prepare(
                 enterprise: None,
                 source: Some(file.display().to_string()),
                 received_at: None,
-                suggestion: Suggestion {
-                    label: decision.label.clone(),
-                    department_id: decision.department.id.clone(),
-                    confidence: decision.confidence as f64,
-                    review: decision.needs_review(),
-                    model_version: options.model_version.clone(),
-                    decision: serde_json::to_value(&shown).unwrap_or_default(),
-                },
+                suggestion: shown.suggestion(decision, &options.model_version),
             });
             if let (Some(closings), Some(label)) = (closings.as_mut(), row.label.as_deref()) {
                 let label = label.trim();

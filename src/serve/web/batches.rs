@@ -25,8 +25,7 @@ use crate::serve::json::ApiJson;
 use crate::serve::model::ServedModel;
 use crate::serve::triage::DecisionOut;
 use crate::store::{
-    Case, CaseState, Job, JobKind, JobProgress, JobState, NewCase, NewJob, StoreError, Suggestion,
-    time,
+    Case, CaseState, Job, JobKind, JobProgress, JobState, NewCase, NewJob, StoreError, time,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -289,14 +288,7 @@ async fn take_in(
                     enterprise: None,
                     source: Some(format!("{} 第{}行 编号{}", job.name, row.number, row.id)),
                     received_at: None,
-                    suggestion: Suggestion {
-                        label: decision.label.clone(),
-                        department_id: decision.department.id.clone(),
-                        confidence: decision.confidence as f64,
-                        review: decision.needs_review(),
-                        model_version: model.version.clone(),
-                        decision: serde_json::to_value(shown).unwrap_or(Value::Null),
-                    },
+                    suggestion: shown.suggestion(decision, &model.version),
                 };
                 (row.number as i64, case)
             })
