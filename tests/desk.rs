@@ -484,6 +484,12 @@ async fn the_whole_loop_from_upload_to_retrain() {
     desk.open("intake").await;
     desk.type_into("#batch-file", &batch.display().to_string())
         .await;
+    // The file's header is offered, the text column chosen.
+    desk.wait_until(
+        "the columns to be offered",
+        "return document.getElementById('batch-column-hint').textContent.includes('诉求内容列“text”')",
+    )
+    .await;
     desk.click("#batch-upload").await;
     desk.wait_for("#batch-done").await;
     assert_eq!(desk.text("#fig-rows").await, batch_rows.to_string());

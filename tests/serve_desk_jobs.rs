@@ -295,3 +295,49 @@ async fn a_sqlite_service_starting_marks_jobs_left_running_as_interrupted() {
         JobState::Interrupted
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_files_columns_are_offered_with_the_text_column_guessed() {
+    let app = spawn_app().await;
+    // No usual name: the column whose first rows are longest holds the complaint.
+    let export = "工单,来电日期,情况说明,处理科室\n\
+        A1,2026-11-02,我公司申请的增值税留抵退税三个月了还没有到账,税务\n\
+        A2,2026-11-03,厂区变压器增容的申请一直没有批下来影响投产,供电\n";
+    let (gbk, _, _) = encoding_rs::GB18030.encode(export);
+    let (status, guess) = json(
+        app.post_raw("/api/v1/desk/columns?name=导出.csv", gbk.to_vec())
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{guess}");
+    assert_eq!(
+        guess["columns"],
+        json!(["工单", "来电日期", "情况说明", "处理科室"])
+    );
+    assert_eq!(guess["text_column"], "情况说明");
+    assert_eq!(guess["id_column"], Value::Null);
+    // A usual name wins, and an id column is found by its name.
+    let (_, guess) = json(
+        app.post_raw(
+            "/api/v1/desk/columns?name=b.csv",
+            "编号,备注很长很长很长很长很长很长很长很长很长,诉求内容\n1,x,y\n",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (guess["text_column"].as_str(), guess["id_column"].as_str()),
+        (Some("诉求内容"), Some("编号"))
+    );
+    // Not a table: the file is named in the error.
+    let (status, refused) = json(
+        app.post_raw("/api/v1/desk/columns?name=坏.xlsx", "not a workbook")
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("坏.xlsx"),
+        "{refused}"
+    );
+}

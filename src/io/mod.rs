@@ -38,5 +38,5 @@ pub use output::{ColumnSource, OutputColumn, OutputLayout};
 pub use record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError};
 pub use rejects::{REJECT_COLUMNS, RejectsFile};
 pub use sink::{DecisionSink, OutputFormat, SinkOptions, SplitBy, open_sink, open_sink_with};
-pub use table::{InputFormat, ReadOptions, TableReader};
+pub use table::{ColumnGuess, InputFormat, ReadOptions, TableReader, guess_columns};
 pub use text_input::{SAMPLE_BYTES, TextInput, open_input};

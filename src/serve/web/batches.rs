@@ -16,7 +16,7 @@
 use super::catalog::department_names;
 use super::jobs::{job_json, keep_alive};
 use crate::io::assignment_sheet::{CaseGrouping, case_workbook};
-use crate::io::{Columns, InputFormat, Row, TableReader};
+use crate::io::{ColumnGuess, Columns, InputFormat, Row, TableReader, guess_columns};
 use crate::pipeline::Triage;
 use crate::serve::AppState;
 use crate::serve::auth::Caller;
@@ -320,15 +320,8 @@ async fn take_in(
     Ok(())
 }
 
-/// Reads the upload in chunks and triages each; runs on a blocking thread. The upload is written to a
-/// temporary file named like the original, so the table reader picks the format and names the file in errors.
-fn read_and_triage(
-    name: &str,
-    body: &[u8],
-    columns: &Columns,
-    model: &ServedModel,
-    sender: &mpsc::Sender<Result<Reading, String>>,
-) -> Result<(), String> {
+/// The upload in a temporary file named like the original, so that the table reader picks the format.
+fn save_upload(name: &str, body: &[u8]) -> Result<tempfile::NamedTempFile, String> {
     let extension = match InputFormat::from_path(std::path::Path::new(name)) {
         Some(InputFormat::Xlsx) => "xlsx",
         Some(InputFormat::Tsv) => "tsv",
@@ -343,6 +336,47 @@ fn read_and_triage(
     file.write_all(body)
         .and_then(|()| file.flush())
         .map_err(|e| format!("无法保存上传的文件：{e}"))?;
+    Ok(file)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ColumnsQuery {
+    pub name: String,
+}
+
+/// `POST /api/v1/desk/columns?name=…`: the file (or, for a text table, its first part) is the body; answers
+/// with its columns and a guess at the text and id columns, for the page to offer before the upload.
+pub async fn columns(
+    caller: Caller,
+    Query(query): Query<ColumnsQuery>,
+    body: Bytes,
+) -> Result<Json<ColumnGuess>, ApiError> {
+    caller.require_dispatch("read a file's columns")?;
+    let name = query.name.trim().to_string();
+    if body.is_empty() {
+        return Err(ApiError::field("file", format!("{name} is empty")));
+    }
+    tokio::task::spawn_blocking(move || {
+        let file = save_upload(&name, &body).map_err(ApiError::Internal)?;
+        let temporary = file.path().display().to_string();
+        guess_columns(file.path())
+            .map_err(|e| ApiError::field("file", e.to_string().replace(&temporary, &name)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map(Json)
+}
+
+/// Reads the upload in chunks and triages each; runs on a blocking thread. The upload is written to a
+/// temporary file named like the original, so the table reader picks the format and names the file in errors.
+fn read_and_triage(
+    name: &str,
+    body: &[u8],
+    columns: &Columns,
+    model: &ServedModel,
+    sender: &mpsc::Sender<Result<Reading, String>>,
+) -> Result<(), String> {
+    let file = save_upload(name, body)?;
     let temporary = file.path().display().to_string();
     // Messages name the file the user chose, not the temporary copy.
     let named = |message: String| message.replace(&temporary, name);

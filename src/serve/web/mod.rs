@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(UPLOAD_BYTES))
                 .get(batches::list),
         )
+        .route(
+            "/api/v1/desk/columns",
+            post(batches::columns).layer(DefaultBodyLimit::max(UPLOAD_BYTES)),
+        )
         .route("/api/v1/desk/batches/{job}", get(batches::status))
         .route("/api/v1/desk/batches/{job}/rows", get(batches::rows))
         .route("/api/v1/desk/batches/{job}/sheet", get(batches::sheet))

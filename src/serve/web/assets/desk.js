@@ -277,9 +277,10 @@ async function drawIntake(main) {
     h("button", { class: "primary", type: "submit" }, "分诊并登记")),
   oneResult);
 
-  const file = h("input", { id: "batch-file", type: "file", accept: ".csv,.tsv,.xlsx,.xlsm,.jsonl,.txt" });
-  const textColumn = h("input", { id: "batch-text-column", type: "text", value: "text", size: 10 });
-  const idColumn = h("input", { id: "batch-id-column", type: "text", value: "id", size: 10 });
+  const textColumn = h("select", { id: "batch-text-column" }, h("option", { value: "text" }, "text"));
+  const idColumn = h("select", { id: "batch-id-column" }, h("option", { value: "id" }, "id"), h("option", { value: "" }, "（无，按行号）"));
+  const columnHint = h("p", { id: "batch-column-hint", class: "small muted" }, "选择文件后，这里列出文件第一行的列名，并自动选出诉求内容所在的列。");
+  const file = h("input", { id: "batch-file", type: "file", accept: ".csv,.tsv,.xlsx,.xlsm,.jsonl,.txt", onchange: () => offerColumns(file, textColumn, idColumn, columnHint) });
   const status = h("div", { id: "batch-status", "aria-live": "polite" });
   const results = h("div", { id: "batch-results" });
   const past = h("div", { id: "batch-past" });
@@ -307,13 +308,33 @@ async function drawIntake(main) {
   h("p", { class: "muted small" }, "CSV、TSV、JSONL 或 Excel（XLSX）文件，第一行为列名；UTF-8 或 GBK 编码均可，自动识别。每行登记为一件诉求。"),
   h("div", { class: "row" },
     h("div", { class: "field" }, h("label", { for: "batch-file" }, "文件"), file),
-    h("div", { class: "field" }, h("label", { for: "batch-text-column" }, "内容列名"), textColumn),
-    h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列名"), idColumn),
+    h("div", { class: "field" }, h("label", { for: "batch-text-column" }, "诉求内容列"), textColumn),
+    h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列"), idColumn),
     h("button", { class: "primary", type: "submit", id: "batch-upload" }, "上传并分诊")),
+  columnHint,
   status);
   put(main, h("div", { class: "cols" }, one, batch), results, past);
   drawPastBatches(past, status, results);
   if (desk.lastBatch) await followBatch(desk.lastBatch, status, results);
+}
+
+/** Reads the chosen file's header on the service and offers its columns, the guessed ones chosen. */
+async function offerColumns(file, textColumn, idColumn, hint) {
+  if (!file.files.length) return;
+  const chosen = file.files[0];
+  // A text table's header and first rows are in its first part; a workbook must be sent whole.
+  const part = /\.xls[xm]$/i.test(chosen.name) ? chosen : chosen.slice(0, 256 * 1024);
+  try {
+    const guess = await api("POST", "/api/v1/desk/columns?" + new URLSearchParams({ name: chosen.name }), part, true);
+    put(textColumn, guess.columns.map((c) => h("option", { value: c, selected: c === guess.text_column }, c)));
+    put(idColumn, h("option", { value: "" }, "（无，按行号）"), guess.columns.map((c) => h("option", { value: c, selected: c === guess.id_column }, c)));
+    if (!guess.id_column) idColumn.value = "";
+    hint.textContent = guess.text_column
+      ? `已自动选出诉求内容列“${guess.text_column}”` + (guess.id_column ? `、编号列“${guess.id_column}”` : "，文件没有编号列，按行号编号") + "；不对请在上面改选。"
+      : "没能认出哪一列是诉求内容，请在上面选择。";
+  } catch (error) {
+    hint.textContent = "读不出这个文件的列名：" + error.message;
+  }
 }
 
 const JOB_STATES = { running: "进行中", done: "完成", failed: "失败", interrupted: "已中断（服务重启）" };
@@ -698,6 +719,14 @@ async function drawDepartment(main) {
 
 // ---- 模型 (model, admin) ------------------------------------------------------------------------------------
 
+/** One line of plain words for each figure a dispatcher meets on the model's card. */
+const EXPLAIN = {
+  macro_f1: "各类别分得准不准的平均分，每个类别同等计入，越高越好。",
+  auto_routed_share: "不经人工复核、直接分派的案件占多少。",
+  auto_routed_precision: "直接分派的案件里分对了多少。",
+  ece: "模型自称的把握与实际对的比例差多少，越小越可信（0.05 以下为好）。",
+};
+
 async function drawModel(main) {
   const model = await api("GET", "/api/v1/desk/model");
   const held = (model.card && model.card.held_out) || {};
@@ -708,10 +737,10 @@ async function drawModel(main) {
     h("h2", {}, "在用模型：版本 ", h("span", { id: "model-version" }, model.version)),
     h("p", { class: "small muted" }, `来源：${model.source}；训练数据：${model.card.trained_on}，${model.card.training_rows} 条`),
     h("div", { class: "figures" },
-      h("div", { class: "figure" }, "宏平均 F1", h("b", {}, percent(held.macro_f1))),
-      h("div", { class: "figure" }, "自动分派比例", h("b", {}, percent(held.auto_routed_share))),
-      h("div", { class: "figure" }, "自动分派准确率", h("b", {}, percent(held.auto_routed_precision))),
-      h("div", { class: "figure" }, "校准误差 ECE", h("b", {}, held.ece === undefined ? "—" : held.ece.toFixed(3)))),
+      h("div", { class: "figure" }, "宏平均 F1", h("b", {}, percent(held.macro_f1)), h("small", { class: "explain" }, EXPLAIN.macro_f1)),
+      h("div", { class: "figure" }, "自动分派比例", h("b", {}, percent(held.auto_routed_share)), h("small", { class: "explain" }, EXPLAIN.auto_routed_share)),
+      h("div", { class: "figure" }, "自动分派准确率", h("b", {}, percent(held.auto_routed_precision)), h("small", { class: "explain" }, EXPLAIN.auto_routed_precision)),
+      h("div", { class: "figure" }, "校准误差 ECE", h("b", {}, held.ece === undefined ? "—" : held.ece.toFixed(3)), h("small", { class: "explain", id: "explain-ece" }, EXPLAIN.ece))),
     h("div", { class: "scroll" }, table(["类别", h("th", { class: "num" }, "准确率"), h("th", { class: "num" }, "召回率"), h("th", { class: "num" }, "自动分派比例"),
       h("th", { class: "num" }, "自动分派准确率"), h("th", { class: "num" }, "样本")], perClass)));
   const side = h("div", {});
@@ -806,6 +835,7 @@ function drawComparison(box, report) {
       : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`);
   put(box,
     h("p", { id: "retrain-held-out" }, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较（两个模型都没学过）。`),
+    h("p", { class: "small muted" }, "宏平均 F1：" + EXPLAIN.macro_f1 + " 召回率：该类别的案件有多少被分到了这一类。"),
     h("table", { class: "side-by-side", id: "comparison" },
       h("thead", {}, h("tr", {}, h("th", {}, "指标"), h("th", {}, `在用（版本 ${report.active_version}）`), h("th", {}, `候选（版本 ${report.candidate_version}）`), h("th", {}, "变化"))),
       h("tbody", {}, rows)),
