@@ -847,6 +847,10 @@ async fn the_whole_loop_from_upload_to_retrain() {
     assert!(held_out >= 30, "{held_out_line}");
     let advice = desk.text("#retrain-verdict").await;
     assert!(advice.contains("规则建议"), "{advice}");
+    desk.script(
+        "document.getElementById('retrain-decision').scrollIntoView({block: 'end'}); return true",
+    )
+    .await;
     desk.screenshot("model").await;
     let (_, model) = get_as(&app, "admin", "/api/v1/desk/model").await;
     let versions = model["registry"]["versions"].as_array().unwrap();
