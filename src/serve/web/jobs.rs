@@ -40,6 +40,8 @@ pub fn job_json(job: &Job) -> Value {
         "state": job.state,
         "error": job.error,
         "created_at": time::format(job.created_at),
+        // On the office's clock, as the page shows it.
+        "created_local": time::format_local(job.created_at),
         "updated_at": time::format(job.updated_at),
     });
     let fields = match job.kind {

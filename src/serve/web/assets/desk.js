@@ -339,15 +339,12 @@ async function offerColumns(file, textColumn, idColumn, hint) {
 
 const JOB_STATES = { running: "进行中", done: "完成", failed: "失败", interrupted: "已中断（服务重启）" };
 
-function when(iso) {
-  return iso ? iso.slice(0, 16).replace("T", " ") : "—";
-}
 
 /** The same file was uploaded before: say when, offer its earlier result, and store it again only if asked. */
 function drawDuplicate(earlier, status, results, again) {
   const last = earlier[0];
   put(status, h("div", { id: "batch-duplicate", role: "alert", class: "warn" },
-    h("p", {}, `这个文件已于 ${when(last.created_at)} 由 ${last.actor} 上传过（批次 ${last.job}，登记 ${last.rows} 行）` +
+    h("p", {}, `这个文件已于 ${last.created_local} 由 ${last.actor} 上传过（批次 ${last.job}，登记 ${last.rows} 行）` +
       (earlier.length > 1 ? `，共上传过 ${earlier.length} 次` : "") + "。再次登记会把同样的诉求再存一遍。"),
     h("div", { class: "row" },
       h("button", { type: "button", id: "duplicate-open", onclick: () => followBatch(last.job, status, results) }, "查看上次的结果"),
@@ -366,7 +363,7 @@ async function drawPastBatches(box, status, results) {
   put(box, h("div", { class: "panel" }, h("h2", {}, "最近的批次"),
     h("div", { class: "scroll" }, table(["批次", "文件", "上传时间", "上传人", "状态", "已处理行数", ""], answer.batches.map((b) =>
       h("tr", { "data-job": b.job },
-        h("td", {}, b.job), h("td", {}, b.name), h("td", {}, when(b.created_at)), h("td", {}, b.actor),
+        h("td", {}, b.job), h("td", {}, b.name), h("td", {}, b.created_local), h("td", {}, b.actor),
         h("td", { class: "job-state " + b.state }, JOB_STATES[b.state] || b.state), h("td", { class: "num" }, b.rows),
         h("td", {}, h("button", { type: "button", class: "open-batch", onclick: () => followBatch(b.job, status, results) }, "查看"))))))));
 }
