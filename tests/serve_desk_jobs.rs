@@ -5,7 +5,8 @@
 
 mod serve_helpers;
 
-use complaint_triage::store::{JobKind, JobState, NewJob, time};
+use complaint_triage::case_import::{ImportOptions, import_table};
+use complaint_triage::store::{EventKind, JobKind, JobState, NewJob, time};
 use serde_json::{Value, json};
 use serve_helpers::*;
 use std::time::{Duration, Instant};
@@ -340,4 +341,72 @@ async fn a_files_columns_are_offered_with_the_text_column_guessed() {
         refused["message"].as_str().unwrap().contains("坏.xlsx"),
         "{refused}"
     );
+}
+
+/// An office's history comes in closed, each case under its final category, handled by its department.
+async fn a_history_imports_closed(store_url: Option<String>) {
+    let app = spawn_app_with(AppOptions {
+        store_url,
+        ..AppOptions::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.csv");
+    std::fs::write(
+        &history,
+        "编号,内容,最终类别\n\
+         H1,我公司增值税留抵退税申请三个月了还没有到账,tax\n\
+         H2,您好，请问这个平台是做什么的,not_complaint\n\
+         H3,厂区变压器增容申请一直没有批,no_such_category\n",
+    )
+    .unwrap();
+    let pipeline = app.model.current().pipeline.clone();
+    let options = ImportOptions {
+        text_column: "内容".into(),
+        id_column: Some("编号".into()),
+        closed_label_column: Some("最终类别".into()),
+        actor: "history".into(),
+        model_version: "builtin".into(),
+    };
+    let report = import_table(&app.store, &pipeline, &history, &options)
+        .await
+        .unwrap();
+    assert_eq!((report.imported, report.closed), (2, 2));
+    assert_eq!(report.unreadable.len(), 1);
+    assert_eq!(report.unreadable[0].number, 3);
+    assert!(report.unreadable[0].message.contains("no_such_category"));
+    let closed = app.store.closed_cases(None).await.unwrap();
+    let found: Vec<(&str, &str, &str)> = closed
+        .iter()
+        .map(|c| (c.id.as_str(), c.label.as_str(), c.department_id.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("H1", "tax", "tax_bureau"),
+            ("H2", "not_complaint", "dispatch")
+        ]
+    );
+    let events: Vec<EventKind> = app
+        .store
+        .history("H1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(events, [EventKind::Intake, EventKind::Close]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_imports_closed_on_sqlite() {
+    a_history_imports_closed(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_imports_closed_on_postgres() {
+    let Some(url) = fresh_postgres_database("a_history_imports_closed_on_postgres").await else {
+        return;
+    };
+    a_history_imports_closed(Some(url)).await;
 }

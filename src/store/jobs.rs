@@ -252,7 +252,8 @@ impl Store {
     /// Earlier uploads of the same file (by the hash of its bytes) that stored cases, newest first.
     pub async fn uploads_of_file(&self, hash: &str, now: i64) -> Result<Vec<Job>, StoreError> {
         sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM desk_jobs WHERE kind = 'upload' AND file_hash = $1 AND done > 0 \
+            "SELECT {JOB_COLUMNS} FROM desk_jobs WHERE kind = 'upload' AND file_hash = $1 \
+             AND EXISTS (SELECT 1 FROM desk_batch_cases b WHERE b.job_id = desk_jobs.id) \
              ORDER BY created_at DESC, id DESC"
         ))
         .bind(hash)
