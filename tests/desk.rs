@@ -872,12 +872,18 @@ async fn the_whole_loop_from_upload_to_retrain() {
     );
     assert_eq!(versions[1]["comparison"]["held_out_rows"], held_out);
 
-    // The admin promotes it from the page (confirming when the rule advised against it).
-    if !advice.contains("规则建议启用") {
-        desk.script("window.confirm = () => true; return true")
-            .await;
-    }
-    desk.click("#promote").await;
+    // The admin looks again later: the candidate still waits, with its figures, and is promoted from there
+    // (confirming when the rule advised against it).
+    desk.open("model").await;
+    let waiting = desk.text(".pending[data-version='2']").await;
+    assert!(
+        waiting.contains("版本 2 待决定") && waiting.contains(&format!("留出的 {held_out} 件")),
+        "{waiting}"
+    );
+    assert_eq!(desk.text("#model-version").await, "1");
+    desk.script("window.confirm = () => true; return true")
+        .await;
+    desk.click("#promote-2").await;
     desk.wait_until(
         "version 2 to be in service",
         "const e = document.getElementById('model-version'); return !!e && e.textContent === '2'",

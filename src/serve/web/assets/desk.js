@@ -747,7 +747,7 @@ async function drawModel(main) {
   } else {
     const reg = model.registry;
     const statusNames = { active: "在用", retired: "已停用", refused: "未通过", pending: "待决定" };
-    const rollbackTo = h("select", { id: "rollback-to" }, reg.versions.filter((v) => v.number !== reg.active).map((v) =>
+    const rollbackTo = h("select", { id: "rollback-to" }, reg.versions.filter((v) => v.number !== reg.active && v.status !== "pending").map((v) =>
       h("option", { value: v.number }, `版本 ${v.number}（${statusNames[v.status] || v.status}）`)));
     const versions = table(["版本", "建立时间", "状态", "说明"], reg.versions.slice().reverse().map((v) =>
       h("tr", { "data-version": v.number }, h("td", {}, v.number), h("td", {}, v.created_at.slice(0, 16).replace("T", " ")),
@@ -775,7 +775,17 @@ async function drawModel(main) {
       }
       retrain.disabled = false;
     } }, "用已销号案件重新训练");
+    // Candidates left waiting (the page was closed before deciding) can be decided here too.
+    const pending = reg.versions.filter((v) => v.status === "pending" && v.comparison).map((v) => {
+      const advised = (v.reason || "").includes("would promote");
+      return h("div", { class: "pending", "data-version": v.number },
+        h("p", {}, `版本 ${v.number} 待决定：留出的 ${v.comparison.held_out_rows} 件上，宏平均 F1 ${percent(v.comparison.candidate_macro_f1)}，在用版本 ${v.comparison.against} 为 ${percent(v.comparison.active_macro_f1)}。`),
+        h("div", { class: "row" },
+          h("button", { type: "button", class: "primary", id: `promote-${v.number}`, onclick: () => decideVersion(v.number, advised, true) }, `启用版本 ${v.number}`),
+          h("button", { type: "button", id: `decline-${v.number}`, onclick: () => decideVersion(v.number, advised, false) }, "不启用")));
+    });
     side.append(h("div", { class: "panel" }, h("h2", {}, "重新训练"),
+      pending,
       h("p", { class: "small muted" }, "候选模型在现有训练数据加上新销号案件上训练，并与在用模型在同一批留出的销号案件上比较；不比在用模型差才启用。"),
       retrain, retrainBox),
       h("div", { class: "panel" }, h("h2", {}, "版本库"), h("div", { class: "scroll", id: "model-versions" }, versions),
@@ -840,10 +850,14 @@ function drawComparison(box, report) {
 }
 
 /** The admin's decision on a pending candidate; the view is drawn again with the registry as it is now. */
-async function decideCandidate(report, promote) {
-  if (promote && !report.comparison.promoted && !confirm(`规则建议不启用版本 ${report.candidate_version}，仍要启用吗？`)) return;
+function decideCandidate(report, promote) {
+  return decideVersion(report.candidate_version, report.comparison.promoted, promote);
+}
+
+async function decideVersion(version, advised, promote) {
+  if (promote && !advised && !confirm(`规则建议不启用版本 ${version}，仍要启用吗？`)) return;
   try {
-    const done = await api("POST", "/api/v1/desk/model/decide", { version: report.candidate_version, promote });
+    const done = await api("POST", "/api/v1/desk/model/decide", { version, promote });
     toast(promote ? `已启用版本 ${done.version}` : `版本 ${done.version} 未启用，继续使用版本 ${done.active}`);
     await route();
   } catch (error) {
