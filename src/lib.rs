@@ -17,6 +17,7 @@
 
 pub mod batch;
 pub mod calibrate;
+pub mod case_import;
 pub mod classify;
 pub mod cli;
 pub mod cluster;

@@ -481,6 +481,7 @@ fn the_library_writes_a_split_assignment_workbook_from_rows_and_decisions() {
         split_by: Some(SplitBy::Department),
         title: Some("交办单　2026-11-30".into()),
         summary: true,
+        ..WorkbookOptions::default()
     };
     let bytes = assignment_workbook(&input_columns, "text", &read, &decisions, options).unwrap();
     let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();

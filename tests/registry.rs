@@ -509,3 +509,89 @@ fn two_retrains_at_once_both_finish_and_get_their_own_versions() {
     assert_eq!(json["versions"][2]["comparison"]["against"], expected);
     assert_eq!(csv_rows(&decisions(&registry)).len(), 4);
 }
+
+#[test]
+fn a_pending_candidate_is_promoted_or_declined_from_the_command_line() {
+    use complaint_triage::registry::{Decision, NewVersion, RegistryWriter};
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _) = base_and_closed(dir.path());
+    let registry = new_registry(dir.path(), &base);
+    // Two candidates waiting for a decision, as a retrain from the desk leaves them.
+    {
+        let mut writer = RegistryWriter::open(&registry, || {}).unwrap();
+        let model = writer.registry().load_active().unwrap();
+        let training = writer.registry().training_examples(1).unwrap();
+        for _ in 0..2 {
+            writer
+                .add_version(NewVersion {
+                    pipeline: &model,
+                    training: &training,
+                    origin: "retrain closed cases in the case store".into(),
+                    decision: Decision::Hold {
+                        reason: "waiting for a decision".into(),
+                    },
+                    comparison: None,
+                })
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        statuses(&registry),
+        [
+            (1, "active".into()),
+            (2, "pending".into()),
+            (3, "pending".into())
+        ]
+    );
+    let refused = triage(&["registry", "rollback", s(&registry), "--to", "2", "--force"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("waits for a decision"),
+        "{}",
+        stderr(&refused)
+    );
+    let neither = triage(&["registry", "decide", s(&registry), "--version", "2"]);
+    assert!(!neither.status.success(), "promote or decline must be said");
+
+    ok(&triage(&[
+        "registry",
+        "decide",
+        s(&registry),
+        "--version",
+        "2",
+        "--decline",
+    ]));
+    ok(&triage(&[
+        "registry",
+        "decide",
+        s(&registry),
+        "--version",
+        "3",
+        "--promote",
+    ]));
+    assert_eq!(
+        statuses(&registry),
+        [
+            (1, "retired".into()),
+            (2, "refused".into()),
+            (3, "active".into())
+        ]
+    );
+    let again = triage(&[
+        "registry",
+        "decide",
+        s(&registry),
+        "--version",
+        "3",
+        "--decline",
+    ]);
+    assert!(
+        stderr(&again).contains("not waiting for a decision"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        Registry::open(&registry).unwrap().active_version().unwrap(),
+        3
+    );
+}

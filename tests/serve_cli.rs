@@ -131,6 +131,11 @@ async fn cases_go_in_by_table_out_as_a_jiaobandan_and_teach_the_registry() {
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let mut names = sheet_names(&workbook);
+    assert_eq!(
+        names.pop().as_deref(),
+        Some("汇总"),
+        "the summary sheet comes last"
+    );
     names.sort();
     let mut expected: Vec<String> = CATEGORIES.iter().map(|c| routing.route(c).name).collect();
     expected.sort();

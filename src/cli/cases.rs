@@ -1,20 +1,16 @@
 //! `triage cases import|export`: cases in and out of the case store by spreadsheet, for offices that move work
-//! that way. Import triages each row and takes it in as `POST /api/v1/cases` would; export writes a 交办单,
-//! one sheet per department.
+//! that way. Import ([`crate::case_import`]) triages each row and takes it in as `POST /api/v1/cases` would, or
+//! closed with its final category for an office's history; export writes a 交办单, one sheet per department.
 
 use super::input::load_model;
-use crate::io::case_sheet::write_cases;
-use crate::io::{Columns, TableReader};
+use crate::case_import::{ImportOptions, prepare, store_prepared};
+use crate::io::assignment_sheet::write_cases;
 use crate::route::RoutingTable;
-use crate::serve::triage::DecisionOut;
-use crate::store::{CaseFilter, CaseState, ClosedCase, NewCase, Store, Suggestion, time};
+use crate::store::{CaseFilter, CaseState, ClosedCase, Store, time};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Cases taken in per transaction.
-const IMPORT_CHUNK: usize = 1000;
 
 #[derive(Debug, Args)]
 pub struct CasesArgs {
@@ -39,6 +35,10 @@ pub enum CasesCommand {
         /// Column holding the office's case ids (default: the store numbers the cases).
         #[arg(long)]
         id_column: Option<String>,
+        /// The rows are the office's closed cases (its history, for retraining) and this column holds each
+        /// one's final category: they are stored closed (销号), handled by that category's department.
+        #[arg(long)]
+        closed_label_column: Option<String>,
         /// Recorded as who took the cases in.
         #[arg(long, default_value = "import")]
         actor: String,
@@ -101,73 +101,42 @@ pub fn run(args: CasesArgs) -> anyhow::Result<ExitCode> {
             model,
             text_column,
             id_column,
+            closed_label_column,
             actor,
         } => {
             let pipeline = load_model(model.as_deref())?;
-            let version = match &model {
-                Some(path) => path.display().to_string(),
-                None => "builtin".to_string(),
-            };
-            let reader = TableReader::open(
-                &file,
-                &Columns {
-                    extra: Vec::new(),
-                    text: text_column,
-                    id: id_column.clone(),
-                    label: None,
+            let options = ImportOptions {
+                text_column,
+                id_column,
+                closed_label_column,
+                actor,
+                model_version: match &model {
+                    Some(path) => path.display().to_string(),
+                    None => "builtin".to_string(),
                 },
-            )?;
-            let mut unreadable = 0u64;
-            let mut imported = 0usize;
-            let mut rows = Vec::new();
-            for row in reader {
-                match row? {
-                    Ok(row) => rows.push(row),
-                    Err(error) => {
-                        unreadable += 1;
-                        eprintln!(
-                            "warning: {}, row {} (line {}): {} (row not imported)",
-                            file.display(),
-                            error.number,
-                            error.line,
-                            error.message
-                        );
-                    }
-                }
+            };
+            let prepared = prepare(&pipeline, &file, &options)?;
+            for error in &prepared.unreadable {
+                eprintln!(
+                    "warning: {}, row {} (line {}): {} (row not imported)",
+                    file.display(),
+                    error.number,
+                    error.line,
+                    error.message
+                );
             }
-            with_store(&store, async |store| {
-                for chunk in rows.chunks(IMPORT_CHUNK) {
-                    let texts: Vec<&str> = chunk.iter().map(|r| r.text.as_str()).collect();
-                    let decisions = pipeline.triage_batch(&texts, false);
-                    let cases = chunk
-                        .iter()
-                        .zip(&decisions)
-                        .map(|(row, decision)| {
-                            let id = id_column.as_ref().map(|_| row.id.clone());
-                            let shown = DecisionOut::new(id.clone().unwrap_or_default(), decision);
-                            NewCase {
-                                id,
-                                text: row.text.clone(),
-                                enterprise: None,
-                                source: Some(file.display().to_string()),
-                                received_at: None,
-                                suggestion: Suggestion {
-                                    label: decision.label.clone(),
-                                    department_id: decision.department.id.clone(),
-                                    confidence: decision.confidence as f64,
-                                    review: decision.needs_review(),
-                                    model_version: version.clone(),
-                                    decision: serde_json::to_value(&shown).unwrap_or_default(),
-                                },
-                            }
-                        })
-                        .collect();
-                    imported += store.intake(&actor, cases).await?.len();
-                }
-                Ok(())
+            let report = with_store(&store, async |store| {
+                Ok(store_prepared(store, prepared, &options.actor).await?)
             })?;
+            let unreadable = report.unreadable.len();
             eprintln!(
-                "{imported} cases imported into {store}{}",
+                "{} cases imported into {store}{}{}",
+                report.imported,
+                if report.closed > 0 {
+                    format!(" ({} closed, with their final category)", report.closed)
+                } else {
+                    String::new()
+                },
                 if unreadable > 0 {
                     format!(", {unreadable} unreadable rows not imported (listed above)")
                 } else {

@@ -34,6 +34,20 @@ pub enum RegistryCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Promote or decline a pending candidate (a retrain from the desk waits for a person's decision).
+    Decide {
+        /// The registry folder.
+        dir: PathBuf,
+        /// The pending version.
+        #[arg(long)]
+        version: u32,
+        /// Make it active (the active version is retired).
+        #[arg(long, conflicts_with = "decline", required_unless_present = "decline")]
+        promote: bool,
+        /// Record it as refused; the active version stays.
+        #[arg(long)]
+        decline: bool,
+    },
     /// Delete the files of refused versions but the newest few (active and retired versions are never pruned;
     /// the index keeps every version's record).
     Prune {
@@ -48,6 +62,30 @@ pub enum RegistryCommand {
 pub fn run(args: RegistryArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         RegistryCommand::List { dir, json } => list(&Registry::open(&dir)?, json),
+        RegistryCommand::Decide {
+            dir,
+            version,
+            promote,
+            decline: _,
+        } => {
+            let mut writer = RegistryWriter::open(&dir, || {
+                eprintln!(
+                    "waiting for another triage process to finish with {} …",
+                    dir.display()
+                )
+            })?;
+            let note = format!(
+                "{} on the command line",
+                if promote { "promoted" } else { "declined" }
+            );
+            let active = writer.decide(version, promote, &note)?;
+            println!(
+                "version {version} {}; version {active} is active in {}",
+                if promote { "promoted" } else { "declined" },
+                dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         RegistryCommand::Rollback { dir, to, force } => {
             let mut writer = RegistryWriter::open(&dir, || {
                 eprintln!(

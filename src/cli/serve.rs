@@ -4,7 +4,7 @@
 use crate::serve::auth::TokenTable;
 use crate::serve::model::{ModelHandle, ModelSource};
 use crate::serve::{AppState, Limits, check_exposure, serve, shutdown_signal};
-use crate::store::Store;
+use crate::store::{Store, time};
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -66,6 +66,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             args.model.as_deref(),
         ))?);
         let store = Store::open(&args.store).await?;
+        // A SQLite store is served by this process alone: a job still running there was cut off by a restart.
+        let interrupted = store.interrupt_running_jobs(time::now()).await?;
+        if interrupted > 0 {
+            tracing::warn!("{interrupted} desk jobs were cut off by the last stop; shown as interrupted");
+        }
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -8,16 +8,23 @@
 //!
 //! [`DecisionWorkbook`] is streamed: rows go to disk as they come (rust_xlsxwriter's constant-memory sheets),
 //! and past Excel's 1,048,576 rows a sheet goes on in a new sheet under the same header. The command line's
-//! XLSX output, its folder of 交办单 files, the service's export and the desk page's download all write through
-//! it; [`assignment_workbook`] is the one-call form for rows held in memory.
+//! XLSX output, its folder of 交办单 files, `triage cases export` and the desk page's download all write
+//! through it: [`assignment_workbook`] is the one-call form for rows held in memory, [`case_workbook`] and
+//! [`write_cases`] the form for stored cases (their state, deadline, 退单 count and resolution besides the
+//! decision), grouped by the department holding them or by the one the model suggested.
 
+use super::destination::Destination;
 use super::output::OutputLayout;
 use super::sink::{SplitBy, Typed, typed_field};
 use crate::error::TriageError;
 use crate::io::{Row, decision_fields, decision_header};
 use crate::pipeline::Triage;
+use crate::route::{RoutingTable, category_name};
+use crate::store::{Case, time};
 use rust_xlsxwriter::{Color, Format, FormatAlign, Workbook, XlsxError};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+use std::path::Path;
 
 /// Excel's rows per sheet.
 const SHEET_ROWS: u32 = 1_048_576;
@@ -42,6 +49,9 @@ pub struct WorkbookOptions {
     pub title: Option<String>,
     /// Add the summary sheet (汇总).
     pub summary: bool,
+    /// Rows that need review go to a sheet of this name rather than their split value's: a 交办单 sends a
+    /// department only what is decided.
+    pub review_sheet: Option<String>,
 }
 
 /// Counts for the summary sheet.
@@ -139,14 +149,15 @@ impl DecisionWorkbook {
 
     /// Writes one row, its fields in the layout's order.
     pub fn write_row(&mut self, fields: &[String]) -> Result<(), XlsxError> {
-        let key = match self.split {
-            Some(position) => fields.get(position).cloned().unwrap_or_default(),
-            None => String::new(),
-        };
         let review = self
             .review
             .and_then(|p| fields.get(p))
             .is_some_and(|v| v == "true");
+        let key = match (self.split, &self.options.review_sheet) {
+            (Some(_), Some(sheet)) if review => sheet.clone(),
+            (Some(position), _) => fields.get(position).cloned().unwrap_or_default(),
+            (None, _) => String::new(),
+        };
         self.count(fields, review);
         let sheet = match self.current.get(&key) {
             Some(&sheet) if self.sheets[sheet].row < SHEET_ROWS => sheet,
@@ -440,9 +451,315 @@ pub fn assignment_workbook(
     workbook.save_to_buffer().map_err(xlsx)
 }
 
+/// The columns a stored case brings to a 交办单 before its decision's ([`CASE_DECISION_COLUMNS`]).
+pub const CASE_COLUMNS: [&str; 12] = [
+    "编号",
+    "收到时间",
+    "企业",
+    "来源",
+    "诉求内容",
+    "状态",
+    "办理时限",
+    "是否超期",
+    "退单次数",
+    "办结情况",
+    "销号时间",
+    "判断依据",
+];
+
+/// The decision's columns of a case row, each with its Chinese header.
+pub const CASE_DECISION_COLUMNS: [(&str, &str); 5] = [
+    ("category_name", "类别"),
+    ("confidence", "置信度"),
+    ("department", "承办单位"),
+    ("review", "需复核"),
+    ("review_reason", "复核原因"),
+];
+
+/// The sheet of cases still with the dispatcher (grouped by holder).
+pub const DISPATCH_SHEET: &str = "待交办";
+/// The sheet of cases the model sent to review (grouped by suggestion).
+pub const REVIEW_SHEET: &str = "待复核";
+
+/// Which department's sheet a stored case goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseGrouping {
+    /// The department holding it now (the final one once closed); cases with the dispatcher on
+    /// [`DISPATCH_SHEET`]. What `triage cases export` writes.
+    Holder,
+    /// The department the model suggested at intake; cases it sent to review on [`REVIEW_SHEET`]. What the
+    /// desk's download of a batch just triaged writes.
+    Suggestion,
+}
+
+fn case_layout() -> OutputLayout {
+    let input: Vec<String> = CASE_COLUMNS.iter().map(|c| c.to_string()).collect();
+    let decisions: Vec<&'static str> = CASE_DECISION_COLUMNS.iter().map(|(d, _)| *d).collect();
+    OutputLayout::keeping_input(&input, "诉求内容", Some("编号"), &decisions)
+        .with_decision_names(&CASE_DECISION_COLUMNS)
+}
+
+/// One case as a row of [`case_layout`]. `names` maps department ids to names.
+fn case_row(
+    layout: &OutputLayout,
+    case: &Case,
+    names: &BTreeMap<String, String>,
+    now: i64,
+    grouping: CaseGrouping,
+) -> Vec<String> {
+    let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+    let shown = |key: &str| {
+        case.decision
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reasons = case
+        .decision
+        .get("reasons")
+        .and_then(|r| r.as_array())
+        .map(|reasons| {
+            reasons
+                .iter()
+                .filter_map(|r| r.get("term").and_then(|t| t.as_str()))
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default();
+    let input = vec![
+        case.id.clone(),
+        time::format_local(case.received_at),
+        optional(&case.enterprise),
+        optional(&case.source),
+        case.text.clone(),
+        case.state.chinese().to_string(),
+        case.deadline.map(time::format_local).unwrap_or_default(),
+        if case.overdue(now) { "是" } else { "否" }.to_string(),
+        case.returns.to_string(),
+        optional(&case.resolution),
+        case.closed_at.map(time::format_local).unwrap_or_default(),
+        reasons,
+    ];
+    let label = case.label.as_deref().unwrap_or(&case.suggested_label);
+    let department = match grouping {
+        CaseGrouping::Holder => case
+            .department_id
+            .as_deref()
+            .map_or_else(|| DISPATCH_SHEET.to_string(), name),
+        CaseGrouping::Suggestion => name(&case.suggested_department_id),
+    };
+    let decision = vec![
+        if label.is_empty() {
+            String::new()
+        } else {
+            category_name(label).to_string()
+        },
+        if case.suggested_label.is_empty() {
+            String::new()
+        } else {
+            format!("{:.3}", case.confidence)
+        },
+        department,
+        case.review.to_string(),
+        shown("review_reason"),
+    ];
+    layout.row(&input, decision)
+}
+
+/// Stored cases as an XLSX 交办单: one sheet per department as `grouping` says, a summary sheet (汇总), the
+/// header frozen and filtered, review rows filled. `names` maps department ids to names.
+pub fn case_workbook(
+    cases: &[Case],
+    names: &BTreeMap<String, String>,
+    now: i64,
+    grouping: CaseGrouping,
+    title: Option<String>,
+) -> Result<Vec<u8>, XlsxError> {
+    let layout = case_layout();
+    let options = WorkbookOptions {
+        split_by: Some(SplitBy::Department),
+        title,
+        summary: true,
+        review_sheet: (grouping == CaseGrouping::Suggestion).then(|| REVIEW_SHEET.to_string()),
+    };
+    let mut workbook = DecisionWorkbook::new(&layout, options)?;
+    for case in cases {
+        workbook.write_row(&case_row(&layout, case, names, now, grouping))?;
+    }
+    workbook.save_to_buffer()
+}
+
+/// A department id's official name from the routing table, or the id.
+fn department_names(routing: &RoutingTable) -> BTreeMap<String, String> {
+    routing
+        .categories()
+        .map(|c| routing.route(c))
+        .map(|d| (d.id, d.name))
+        .collect()
+}
+
+/// Writes stored `cases` to `path`, by the department holding each: an XLSX 交办单 ([`case_workbook`]) or
+/// one CSV file with the same columns, by the extension; the file appears only when complete. Returns the
+/// number of department sheets (1 for CSV).
+pub fn write_cases(
+    path: &Path,
+    cases: &[Case],
+    routing: &RoutingTable,
+    now: i64,
+) -> Result<usize, TriageError> {
+    let names = department_names(routing);
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let layout = case_layout();
+    let mut destination = match extension.as_deref() {
+        Some("xlsx" | "csv") => Destination::create(path)?,
+        _ => {
+            return Err(TriageError::BadInput {
+                path: path.to_path_buf(),
+                message: "the output must end in .xlsx or .csv".into(),
+            });
+        }
+    };
+    let sheets = if extension.as_deref() == Some("xlsx") {
+        let bytes = case_workbook(cases, &names, now, CaseGrouping::Holder, None)
+            .map_err(|e| TriageError::io(path, std::io::Error::other(e)))?;
+        destination
+            .write_all(&bytes)
+            .map_err(|e| destination.error(e))?;
+        let holders: BTreeSet<Option<&str>> =
+            cases.iter().map(|c| c.department_id.as_deref()).collect();
+        holders.len().max(1)
+    } else {
+        let mut writer = csv::Writer::from_writer(&mut destination);
+        let error = |e: csv::Error| TriageError::io(path, super::destination::csv_io_error(e));
+        writer.write_record(layout.names()).map_err(error)?;
+        for case in cases {
+            writer
+                .write_record(case_row(&layout, case, &names, now, CaseGrouping::Holder))
+                .map_err(error)?;
+        }
+        writer.flush().map_err(|e| TriageError::io(path, e))?;
+        drop(writer);
+        1
+    };
+    destination.commit()?;
+    Ok(sheets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::CaseState;
+    use calamine::{Reader, Xlsx};
+
+    fn case(id: &str, suggested: &str, holder: Option<&str>, review: bool) -> Case {
+        Case {
+            id: id.into(),
+            seq: 1,
+            text: format!("{id} 的诉求"),
+            enterprise: None,
+            source: Some("批次.csv".into()),
+            received_at: 0,
+            state: if holder.is_some() {
+                CaseState::Assigned
+            } else {
+                CaseState::New
+            },
+            suggested_label: "tax".into(),
+            suggested_department_id: suggested.into(),
+            confidence: 0.9,
+            review,
+            model_version: "1".into(),
+            decision: serde_json::json!({"reasons": [{"term": "退税", "weight": 1.0}],
+                "review_reason": if review { "置信度低" } else { "" }}),
+            label: Some("tax".into()),
+            department_id: holder.map(str::to_string),
+            deadline: holder.map(|_| 1_000),
+            assigned_at: None,
+            closed_at: None,
+            resolution: None,
+            returns: 0,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn names() -> BTreeMap<String, String> {
+        [("tax_bureau", "税务局"), ("power", "供电/公司")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_batch_goes_to_the_suggested_departments_with_review_cases_kept_back() {
+        let cases = vec![
+            case("C1", "tax_bureau", None, false),
+            case("C2", "tax_bureau", None, false),
+            case("C3", "power", None, false),
+            case("C4", "tax_bureau", None, true),
+        ];
+        let bytes = case_workbook(&cases, &names(), 0, CaseGrouping::Suggestion, None).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            vec!["税务局", "供电_公司", "待复核", "汇总"]
+        );
+        let tax = book.worksheet_range("税务局").unwrap();
+        assert_eq!(tax.height(), 3, "header and the two routed cases");
+        let header: Vec<String> = (0..tax.width())
+            .map(|c| tax.get_value((0, c as u32)).unwrap().to_string())
+            .collect();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap() as u32;
+        assert_eq!(
+            tax.get_value((2, column("编号"))).unwrap().to_string(),
+            "C2"
+        );
+        assert_eq!(
+            tax.get_value((1, column("判断依据"))).unwrap().to_string(),
+            "退税"
+        );
+        assert_eq!(
+            tax.get_value((1, column("承办单位"))).unwrap().to_string(),
+            "税务局"
+        );
+        assert_eq!(
+            tax.get_value((1, column("类别"))).unwrap().to_string(),
+            "税收"
+        );
+        let review = book.worksheet_range("待复核").unwrap();
+        assert_eq!(review.height(), 2);
+        assert_eq!(
+            review
+                .get_value((1, column("复核原因")))
+                .unwrap()
+                .to_string(),
+            "置信度低"
+        );
+    }
+
+    #[test]
+    fn stored_cases_go_to_the_department_holding_them() {
+        let cases = vec![
+            case("C1", "tax_bureau", Some("power"), false),
+            case("C2", "tax_bureau", None, false),
+        ];
+        let bytes = case_workbook(&cases, &names(), 5_000, CaseGrouping::Holder, None).unwrap();
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec!["供电_公司", "待交办", "汇总"]);
+        let power = book.worksheet_range("供电_公司").unwrap();
+        assert_eq!(power.get_value((1, 0)).unwrap().to_string(), "C1");
+        assert_eq!(
+            power.get_value((1, 7)).unwrap().to_string(),
+            "是",
+            "overdue"
+        );
+    }
 
     #[test]
     fn sheet_names_are_cleaned_and_unique() {

@@ -11,7 +11,6 @@
 //! ([`destination`]). Rows that get no decision can go to a [`RejectsFile`]. Nothing here triages anything.
 
 pub mod assignment_sheet;
-pub mod case_sheet;
 mod csv_sink;
 pub mod csv_source;
 mod decision;
@@ -39,5 +38,5 @@ pub use output::{ColumnSource, OutputColumn, OutputLayout};
 pub use record::{Columns, MAX_ROW_BYTES, NextRow, RecordSource, Row, RowError};
 pub use rejects::{REJECT_COLUMNS, RejectsFile};
 pub use sink::{DecisionSink, OutputFormat, SinkOptions, SplitBy, open_sink, open_sink_with};
-pub use table::{InputFormat, ReadOptions, TableReader};
+pub use table::{ColumnGuess, InputFormat, ReadOptions, TableReader, guess_columns};
 pub use text_input::{SAMPLE_BYTES, TextInput, open_input};

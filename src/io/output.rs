@@ -84,6 +84,19 @@ impl OutputLayout {
         OutputLayout { columns, text, id }
     }
 
+    /// The same layout with decision columns shown under other names (Chinese headers for office readers):
+    /// `names` maps a decision's name to its header.
+    pub fn with_decision_names(mut self, names: &[(&str, &str)]) -> Self {
+        for column in &mut self.columns {
+            if let ColumnSource::Decision { name, .. } = column.source
+                && let Some((_, shown)) = names.iter().find(|(n, _)| *n == name)
+            {
+                column.name = shown.to_string();
+            }
+        }
+        self
+    }
+
     pub fn columns(&self) -> &[OutputColumn] {
         &self.columns
     }

@@ -13,6 +13,81 @@ use super::xlsx_source::XlsxSource;
 use crate::error::TriageError;
 use std::path::{Path, PathBuf};
 
+/// Rows read to guess which column holds the complaint.
+const GUESS_ROWS: usize = 20;
+/// Header names an office export gives the complaint's text and its id, most likely first.
+const TEXT_NAMES: [&str; 8] = [
+    "text",
+    "诉求内容",
+    "内容",
+    "诉求",
+    "问题描述",
+    "反映内容",
+    "来电内容",
+    "描述",
+];
+const ID_NAMES: [&str; 7] = ["id", "编号", "工单号", "诉求编号", "案件编号", "序号", "ID"];
+
+/// A table's columns and a guess at which hold the complaint and its id, for a person to confirm.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ColumnGuess {
+    pub columns: Vec<String>,
+    /// A column with a usual name for the text, else the one whose first rows are longest.
+    pub text_column: Option<String>,
+    /// A column with a usual name for an id.
+    pub id_column: Option<String>,
+}
+
+/// Reads a table's header (format by the name, encoding detected) and guesses its text and id columns.
+pub fn guess_columns(path: &Path) -> Result<ColumnGuess, TriageError> {
+    // The readers find the columns as they open: a text column no header can name makes them report the
+    // columns there are, through the same code that reads the rows later.
+    let probe = |text: &str| Columns {
+        text: text.to_string(),
+        id: None,
+        label: None,
+        extra: Vec::new(),
+    };
+    let columns = match TableReader::open(path, &probe("\u{0}")) {
+        Err(TriageError::MissingColumn { available, .. }) => available,
+        Err(other) => return Err(other),
+        Ok(reader) => reader.columns().to_vec(),
+    };
+    let named = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|name| columns.iter().find(|c| c.trim() == *name).cloned())
+    };
+    let text_column = named(&TEXT_NAMES).or_else(|| {
+        let mean_length = |column: &str| -> usize {
+            let Ok(mut reader) = TableReader::open(path, &probe(column)) else {
+                return 0;
+            };
+            let mut total = 0;
+            for _ in 0..GUESS_ROWS {
+                match reader.next_row() {
+                    Ok(Some(Ok(row))) => total += row.text.chars().count(),
+                    Ok(Some(Err(_))) => continue,
+                    _ => break,
+                }
+            }
+            total
+        };
+        columns
+            .iter()
+            .map(|c| (mean_length(c), c))
+            .filter(|(length, _)| *length > 0)
+            .max_by_key(|(length, _)| *length)
+            .map(|(_, c)| c.clone())
+    });
+    let id_column = named(&ID_NAMES).filter(|id| Some(id) != text_column.as_ref());
+    Ok(ColumnGuess {
+        columns,
+        text_column,
+        id_column,
+    })
+}
+
 /// The format of an input table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {

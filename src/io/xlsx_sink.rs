@@ -25,6 +25,7 @@ impl XlsxSink {
             split_by: options.split_by,
             title: None,
             summary: true,
+            ..WorkbookOptions::default()
         };
         let workbook = DecisionWorkbook::new(layout, options)
             .map_err(|e| destination.error(std::io::Error::other(e)))?;
@@ -125,6 +126,7 @@ impl DecisionSink for AssignmentFolder {
                 split_by: None,
                 title: Some(format!("交办单　{value}　{}", self.date)),
                 summary: false,
+                ..WorkbookOptions::default()
             };
             let workbook = DecisionWorkbook::new(&self.layout, options)
                 .map_err(|e| destination.error(std::io::Error::other(e)))?;

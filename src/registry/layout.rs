@@ -80,8 +80,12 @@ pub enum VersionStatus {
     Active,
     /// Was active once; `rollback` can bring it back.
     Retired,
-    /// A retrained candidate that did worse than the active model; kept for the record.
+    /// A retrained candidate that did worse than the active model, or that a person declined; kept for the
+    /// record.
     Refused,
+    /// A retrained candidate waiting for a person to promote or decline it (the desk's 模型 view shows its
+    /// comparison first); the active version stays until then.
+    Pending,
 }
 
 impl std::fmt::Display for VersionStatus {
@@ -90,6 +94,7 @@ impl std::fmt::Display for VersionStatus {
             VersionStatus::Active => "active",
             VersionStatus::Retired => "retired",
             VersionStatus::Refused => "refused",
+            VersionStatus::Pending => "pending",
         })
     }
 }

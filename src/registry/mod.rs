@@ -101,6 +101,8 @@ pub enum RegistryError {
     },
     #[error("{path}: cannot roll back: {reason}")]
     CannotRollBack { path: PathBuf, reason: String },
+    #[error("{path}: no decision to take: {reason}")]
+    NotPending { path: PathBuf, reason: String },
     #[error(
         "{path}: none of the closed cases' labels ({closed}) is known to the active model ({known}); are these departments while the registry learnt categories? Train a new registry for another label set"
     )]
@@ -240,6 +242,8 @@ pub enum Decision {
     Activate { reason: String },
     /// It is recorded as refused; the active version stays.
     Refuse { reason: String },
+    /// It waits for a person's decision ([`RegistryWriter::decide`]); the active version stays.
+    Hold { reason: String },
 }
 
 /// A version to add.
@@ -341,6 +345,7 @@ impl RegistryWriter {
         let (status, reason, action) = match new.decision {
             Decision::Activate { reason } => (VersionStatus::Active, reason, "activate"),
             Decision::Refuse { reason } => (VersionStatus::Refused, reason, "refuse"),
+            Decision::Hold { reason } => (VersionStatus::Pending, reason, "hold"),
         };
         if status == VersionStatus::Active {
             if let Some(previous) = index.active.and_then(|a| index.version_mut(a)) {
@@ -478,6 +483,11 @@ impl RegistryWriter {
                 "version {target} was refused and its files were pruned"
             )));
         }
+        if self.registry.version(target)?.status == VersionStatus::Pending {
+            return Err(refuse(format!(
+                "version {target} waits for a decision: promote or decline it"
+            )));
+        }
         if self.registry.version(target)?.status == VersionStatus::Refused && !allow_refused {
             return Err(refuse(format!(
                 "version {target} was refused at promotion; pass --force to activate it anyway"
@@ -506,6 +516,59 @@ impl RegistryWriter {
         index.write(&self.registry.layout)?;
         self.registry.index = index;
         Ok((active, target))
+    }
+}
+
+impl RegistryWriter {
+    /// A person's decision on a pending candidate: `promote` makes it active (the active version is retired),
+    /// otherwise it is recorded as refused. `note` says who decided and why. Returns the version active after.
+    pub fn decide(&mut self, number: u32, promote: bool, note: &str) -> Result<u32, RegistryError> {
+        let root = self.registry.layout.root().to_path_buf();
+        let record = self.registry.version(number)?;
+        if record.status != VersionStatus::Pending {
+            return Err(RegistryError::NotPending {
+                path: root,
+                reason: format!(
+                    "version {number} is {}, not waiting for a decision",
+                    record.status
+                ),
+            });
+        }
+        if promote {
+            // Never point the index at a model that does not load.
+            self.registry.load_version(number)?;
+        }
+        let now = now_utc();
+        let mut index = self.registry.index.clone();
+        if promote {
+            if let Some(previous) = index.active.and_then(|a| index.version_mut(a)) {
+                previous.status = VersionStatus::Retired;
+                previous.reason = format!("replaced by version {number} on {now}");
+            }
+            index.active = Some(number);
+        }
+        if let Some(record) = index.version_mut(number) {
+            record.status = if promote {
+                VersionStatus::Active
+            } else {
+                VersionStatus::Refused
+            };
+            record.reason = format!("{}: {note}", if promote { "promoted" } else { "declined" });
+        }
+        index.history.push(HistoryEvent {
+            at: now,
+            action: if promote { "promote" } else { "decline" }.into(),
+            version: number,
+            active: index.active,
+            note: note.to_string(),
+        });
+        index.write(&self.registry.layout)?;
+        self.registry.index = index;
+        let active = self.registry.active_version()?;
+        if !promote {
+            self.prune_refused(retrain::KEEP_REFUSED)?;
+        }
+        Ok(active)
     }
 }
 
@@ -588,6 +651,49 @@ mod tests {
         assert_eq!(writer.rollback(Some(3), true).unwrap(), (1, 3));
         assert_eq!(writer.rollback(Some(2), false).unwrap(), (3, 2));
         assert_eq!(Registry::open(dir.path()).unwrap().index().history.len(), 6);
+    }
+
+    fn hold(writer: &mut RegistryWriter, model: &Pipeline) -> u32 {
+        writer
+            .add_version(NewVersion {
+                pipeline: model,
+                training: &examples(0),
+                origin: "retrain test".into(),
+                decision: Decision::Hold {
+                    reason: "waiting".into(),
+                },
+                comparison: None,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_pending_candidate_waits_for_a_person_to_promote_or_decline_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (pipeline(0), pipeline(100));
+        let mut writer = RegistryWriter::open_or_create(dir.path(), || {}).unwrap();
+        add(&mut writer, &first, true);
+        assert_eq!(hold(&mut writer, &second), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 1, "held, not active");
+        assert_eq!(registry.version(2).unwrap().status, VersionStatus::Pending);
+        let error = writer.rollback(Some(2), true).unwrap_err().to_string();
+        assert!(error.contains("waits for a decision"), "{error}");
+
+        assert_eq!(writer.decide(2, true, "promoted by admin").unwrap(), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 2);
+        assert_eq!(registry.version(1).unwrap().status, VersionStatus::Retired);
+        assert_eq!(registry.index().history.last().unwrap().action, "promote");
+        let error = writer.decide(2, false, "again").unwrap_err().to_string();
+        assert!(error.contains("not waiting for a decision"), "{error}");
+
+        assert_eq!(hold(&mut writer, &first), 3);
+        assert_eq!(writer.decide(3, false, "declined by admin").unwrap(), 2);
+        let registry = Registry::open(dir.path()).unwrap();
+        assert_eq!(registry.active_version().unwrap(), 2);
+        assert_eq!(registry.version(3).unwrap().status, VersionStatus::Refused);
+        assert_eq!(registry.index().history.last().unwrap().action, "decline");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct RetrainSettings {
     pub held_out_folds: usize,
     /// Fewest held-out cases to judge a candidate on; with fewer no candidate is made.
     pub min_held_out: usize,
+    /// Record the candidate as pending whatever the rule says, for a person to promote or decline after
+    /// seeing the comparison (the desk); the rule's verdict is still reported.
+    pub hold_for_decision: bool,
 }
 
 impl Default for RetrainSettings {
@@ -42,6 +45,7 @@ impl Default for RetrainSettings {
             rule: PromotionRule::default(),
             held_out_folds: 5,
             min_held_out: MIN_HELD_OUT,
+            hold_for_decision: false,
         }
     }
 }
@@ -61,6 +65,9 @@ pub struct RetrainReport {
     pub too_few_held_out: Option<TooFewHeldOut>,
     /// Refused versions whose files were pruned after this retrain.
     pub pruned: Vec<u32>,
+    /// The candidate waits for a person's decision ([`RetrainSettings::hold_for_decision`]); the comparison's
+    /// `promoted` is then the rule's advice.
+    pub pending: bool,
 }
 
 /// Too few held-out cases to compare two models: how many there were and how many are needed.
@@ -75,7 +82,7 @@ pub struct TooFewHeldOut {
 impl RetrainReport {
     /// Whether a candidate was judged and promoted.
     pub fn promoted(&self) -> bool {
-        self.comparison.as_ref().is_some_and(|c| c.promoted)
+        !self.pending && self.comparison.as_ref().is_some_and(|c| c.promoted)
     }
 }
 
@@ -131,6 +138,7 @@ pub fn retrain(
         comparison: None,
         too_few_held_out: None,
         pruned: Vec::new(),
+        pending: false,
     };
     // A file submitted again has nothing new to learn: its held-out cases were held out before too.
     if new.learn.is_empty() {
@@ -179,7 +187,22 @@ pub fn retrain(
         &candidate_outcomes,
         settings.rule,
     );
-    let decision = if comparison.promoted {
+    let decision = if settings.hold_for_decision {
+        Decision::Hold {
+            reason: format!(
+                "waiting for a decision against version {active_version}: macro-F1 {:.4} vs {:.4} on {} held-out \
+                 closed cases; the rule {}",
+                comparison.candidate.macro_f1,
+                comparison.active.macro_f1,
+                new.held_out.len(),
+                if comparison.promoted {
+                    "would promote it".to_string()
+                } else {
+                    format!("would refuse it: {}", comparison.refusals.join("; "))
+                }
+            ),
+        }
+    } else if comparison.promoted {
         Decision::Activate {
             reason: format!(
                 "promoted over version {active_version}: macro-F1 {:.4} vs {:.4} on {} held-out closed cases",
@@ -208,10 +231,11 @@ pub fn retrain(
             candidate_macro_f1: comparison.candidate.macro_f1,
         }),
     })?;
-    if !comparison.promoted {
+    if !comparison.promoted && !settings.hold_for_decision {
         report.pruned = writer.prune_refused(KEEP_REFUSED)?;
     }
     report.candidate_version = Some(number);
+    report.pending = settings.hold_for_decision;
     report.comparison = Some(comparison);
     Ok(report)
 }

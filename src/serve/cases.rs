@@ -9,9 +9,7 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::triage::{DecisionOut, ModelRef, check_batch, decide, id_text};
 use crate::route::category_name;
-use crate::store::{
-    Assignment, Case, CaseFilter, CaseState, Closing, Event, NewCase, Stats, Suggestion, time,
-};
+use crate::store::{Assignment, Case, CaseFilter, CaseState, Closing, Event, NewCase, Stats, time};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -187,14 +185,7 @@ async fn intake(
                 enterprise: case.enterprise,
                 source: case.source,
                 received_at,
-                suggestion: Suggestion {
-                    label: decision.label.clone(),
-                    department_id: decision.department.id.clone(),
-                    confidence: decision.confidence as f64,
-                    review: decision.needs_review(),
-                    model_version: version.clone(),
-                    decision: serde_json::to_value(&shown).unwrap_or(Value::Null),
-                },
+                suggestion: shown.suggestion(decision, &version),
             }
         })
         .collect();

@@ -84,6 +84,18 @@ pub struct DecisionOut {
 }
 
 impl DecisionOut {
+    /// What the store keeps of a decision at intake: the suggestion, and this shown form as a whole.
+    pub fn suggestion(&self, decision: &Triage, model_version: &str) -> crate::store::Suggestion {
+        crate::store::Suggestion {
+            label: decision.label.clone(),
+            department_id: decision.department.id.clone(),
+            confidence: decision.confidence as f64,
+            review: decision.needs_review(),
+            model_version: model_version.to_string(),
+            decision: serde_json::to_value(self).unwrap_or(serde_json::Value::Null),
+        }
+    }
+
     pub fn new(id: String, decision: &Triage) -> DecisionOut {
         DecisionOut {
             id,

@@ -12,10 +12,12 @@
 //! This module knows SQL and the case's rules; it must not know HTTP, roles or the model.
 
 pub mod case;
+mod jobs;
 mod stats;
 pub mod time;
 
 pub use case::{Assignment, Case, CaseState, ChangeError, Closing, Event, EventKind};
+pub use jobs::{HEARTBEAT_MS, Job, JobKind, JobProgress, JobState, NewJob, STALE_MS};
 pub use stats::{CategoryStats, DepartmentStats, Stats};
 
 use serde_json::Value;
@@ -192,11 +194,18 @@ fn without_password(url: &str) -> String {
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations: &[(i64, &str, &str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "cases and events",
-            include_str!("../../migrations/sqlite/0001_cases.sql"),
-        )],
+        Backend::Sqlite => &[
+            (
+                1,
+                "cases and events",
+                include_str!("../../migrations/sqlite/0001_cases.sql"),
+            ),
+            (
+                2,
+                "the desk's jobs",
+                include_str!("../../migrations/sqlite/0002_desk_jobs.sql"),
+            ),
+        ],
         Backend::Postgres => &[
             (
                 1,
@@ -207,6 +216,11 @@ fn migrator(backend: Backend) -> Migrator {
                 2,
                 "case numbers from a sequence",
                 include_str!("../../migrations/postgres/0002_case_numbers.sql"),
+            ),
+            (
+                3,
+                "the desk's jobs",
+                include_str!("../../migrations/postgres/0003_desk_jobs.sql"),
             ),
         ],
     };
@@ -407,6 +421,34 @@ impl Store {
             .map_err(|_| StoreError::Conflict("the case store is shutting down".into()))?
     }
 
+    /// Takes in cases the office has already handled (its history, for learning): each case is taken in and
+    /// closed (销号) under the case's own rules, two events, in one transaction for all.
+    pub async fn intake_closed(
+        &self,
+        actor: &str,
+        cases: Vec<(NewCase, Closing)>,
+    ) -> Result<Vec<Case>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut numbers = case_numbers(self, &mut tx, cases.len()).await?.into_iter();
+        let now = time::now();
+        let mut stored = Vec::with_capacity(cases.len());
+        for (new, closing) in cases {
+            let seq = numbers
+                .next()
+                .ok_or_else(|| StoreError::Damaged("fewer case numbers than cases".into()))?;
+            let taken = new_case_row(new, seq, now);
+            let intake = Case::intake_event(&taken, actor);
+            let close = taken.close(&closing, actor, now)?;
+            let closed = Case::apply(Some(&taken), &close)?;
+            insert_case(&mut tx, &closed).await?;
+            insert_event(&mut tx, &closed.id, &intake).await?;
+            insert_event(&mut tx, &closed.id, &close).await?;
+            stored.push(closed);
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
     /// One case.
     pub async fn get(&self, id: &str) -> Result<Case, StoreError> {
         let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
@@ -469,6 +511,48 @@ impl Store {
         .await
     }
 
+    /// 交办 of many cases in one transaction, each (id, department) with the same deadline, as [`Store::assign`]
+    /// would; only cases still new (待交办) are assigned, the others are left alone. Returns (assigned, skipped).
+    pub async fn assign_new_cases(
+        &self,
+        actor: &str,
+        cases: &[(String, String)],
+        deadline: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let (mut assigned, mut skipped) = (0, 0);
+        for (id, department_id) in cases {
+            let row = sqlx::query(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1"))
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(case) = row.as_ref().map(case_from_row).transpose()? else {
+                skipped += 1;
+                continue;
+            };
+            if case.state != CaseState::New {
+                skipped += 1;
+                continue;
+            }
+            let assignment = Assignment {
+                department_id: department_id.clone(),
+                deadline,
+                label: None,
+                note: None,
+            };
+            let event = case.assign(&assignment, actor, time::now().max(case.updated_at))?;
+            let changed = Case::apply(Some(&case), &event)?;
+            if update_case(&mut tx, &changed, case.version).await? == 0 {
+                skipped += 1;
+                continue;
+            }
+            insert_event(&mut tx, id, &event).await?;
+            assigned += 1;
+        }
+        tx.commit().await?;
+        Ok((assigned, skipped))
+    }
+
     /// Reads a case, lets `make` decide the event under the case's rules, and writes the event and the case
     /// it yields, provided nobody changed the case in between (else reads it again).
     async fn change(
@@ -495,26 +579,8 @@ impl Store {
             }
             let event = make(&case, time::now().max(case.updated_at))?;
             let changed = Case::apply(Some(&case), &event)?;
-            let updated = sqlx::query(
-                "UPDATE cases SET state = $2, label = $3, department_id = $4, deadline = $5, assigned_at = $6, \
-                 closed_at = $7, resolution = $8, returns = $9, version = $10, updated_at = $11 \
-                 WHERE id = $1 AND version = $12",
-            )
-            .bind(id)
-            .bind(changed.state.as_str())
-            .bind(changed.label.as_deref())
-            .bind(changed.department_id.as_deref())
-            .bind(changed.deadline)
-            .bind(changed.assigned_at)
-            .bind(changed.closed_at)
-            .bind(changed.resolution.as_deref())
-            .bind(changed.returns)
-            .bind(changed.version)
-            .bind(changed.updated_at)
-            .bind(case.version)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
+            let updated = update_case(&mut tx, &changed, case.version).await?;
+            if updated == 0 {
                 // Another change came first: read the case again and apply the rules to what it is now.
                 tx.rollback().await?;
                 continue;
@@ -635,6 +701,34 @@ impl Store {
     }
 }
 
+/// Writes a changed case, provided it is still at `read_version`; the rows changed (0: another change came first).
+async fn update_case(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    changed: &Case,
+    read_version: i64,
+) -> Result<u64, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE cases SET state = $2, label = $3, department_id = $4, deadline = $5, assigned_at = $6, \
+         closed_at = $7, resolution = $8, returns = $9, version = $10, updated_at = $11 \
+         WHERE id = $1 AND version = $12",
+    )
+    .bind(changed.id.as_str())
+    .bind(changed.state.as_str())
+    .bind(changed.label.as_deref())
+    .bind(changed.department_id.as_deref())
+    .bind(changed.deadline)
+    .bind(changed.assigned_at)
+    .bind(changed.closed_at)
+    .bind(changed.resolution.as_deref())
+    .bind(changed.returns)
+    .bind(changed.version)
+    .bind(changed.updated_at)
+    .bind(read_version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected())
+}
+
 async fn insert_event(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     case_id: &str,
@@ -717,34 +811,53 @@ async fn intake_in_one_transaction(
     store: &Store,
     intakes: Vec<(String, Vec<NewCase>)>,
 ) -> Result<Vec<Vec<Case>>, StoreError> {
-    let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
     let mut tx = store.begin_write().await?;
-    let numbers: Vec<i64> = match store.backend {
+    let stored = intake_in(store, &mut tx, intakes).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// `count` new case numbers, in order.
+async fn case_numbers(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    count: usize,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(match store.backend {
         // SQLite has one writer anyway: a counter row, numbers without gaps.
         Backend::Sqlite => {
             let last: i64 = sqlx::query(
                 "UPDATE counters SET value = value + $1 WHERE name = 'case' RETURNING value",
             )
-            .bind(total as i64)
-            .fetch_one(&mut *tx)
+            .bind(count as i64)
+            .fetch_one(&mut **tx)
             .await?
             .try_get(0)?;
-            (last - total as i64 + 1..=last).collect()
+            (last - count as i64 + 1..=last).collect()
         }
         // A sequence takes no lock until commit, so concurrent intakes do not queue (numbers may have gaps).
         Backend::Postgres => {
             let rows = sqlx::query(
                 "SELECT nextval('case_numbers') AS n FROM generate_series(1, $1) ORDER BY 1",
             )
-            .bind(total as i64)
-            .fetch_all(&mut *tx)
+            .bind(count as i64)
+            .fetch_all(&mut **tx)
             .await?;
             rows.iter()
                 .map(|row| row.try_get::<i64, _>("n"))
                 .collect::<Result<_, _>>()?
         }
-    };
-    let mut numbers = numbers.into_iter();
+    })
+}
+
+/// Stores intakes inside `tx`; the stored cases per intake.
+async fn intake_in(
+    store: &Store,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    intakes: Vec<(String, Vec<NewCase>)>,
+) -> Result<Vec<Vec<Case>>, StoreError> {
+    let total: usize = intakes.iter().map(|(_, cases)| cases.len()).sum();
+    let mut numbers = case_numbers(store, tx, total).await?.into_iter();
     let now = time::now();
     let mut stored_intakes = Vec::with_capacity(intakes.len());
     for (actor, cases) in intakes {
@@ -754,13 +867,12 @@ async fn intake_in_one_transaction(
                 .next()
                 .ok_or_else(|| StoreError::Damaged("fewer case numbers than cases".into()))?;
             let case = new_case_row(new, seq, now);
-            insert_case(&mut tx, &case).await?;
-            insert_event(&mut tx, &case.id, &Case::intake_event(&case, &actor)).await?;
+            insert_case(tx, &case).await?;
+            insert_event(tx, &case.id, &Case::intake_event(&case, &actor)).await?;
             stored.push(case);
         }
         stored_intakes.push(stored);
     }
-    tx.commit().await?;
     Ok(stored_intakes)
 }
 

@@ -4,16 +4,19 @@
 //! Reading and triage run on a blocking thread, in chunks; each chunk is stored in one transaction on the
 //! service's runtime as it comes, so a 50,000-row upload neither holds a request open nor keeps other
 //! requests waiting. Rows that cannot be read are listed with their row numbers and not stored. The store
-//! names every case (`C000123`); the file's own id goes into the case's `source` with the file name, so a
-//! file uploaded twice cannot collide with itself.
+//! names every case (`C000123`); the file's own id goes into the case's `source` with the file name.
+//!
+//! Every upload is a job in the store ([`crate::store::Job`]): its state, figures and which case each row
+//! became survive a restart, and the same file (by the SHA-256 of its bytes) uploaded again is recognised
+//! and refused until the dispatcher confirms. One-click 交办 of a batch is a background job too.
 //!
 //! Why not `batch::triage_table`: it writes decision fields to a sink, while a stored case needs the row's
 //! text and the whole decision; the same reader and pipeline calls are used here, chunk by chunk.
 
 use super::catalog::department_names;
-use super::dispatch_sheet;
-use super::jobs::{BatchJob, JobState, Jobs, Reject};
-use crate::io::{Columns, InputFormat, Row, TableReader};
+use super::jobs::{job_json, keep_alive};
+use crate::io::assignment_sheet::{CaseGrouping, case_workbook};
+use crate::io::{ColumnGuess, Columns, InputFormat, Row, TableReader, guess_columns};
 use crate::pipeline::Triage;
 use crate::serve::AppState;
 use crate::serve::auth::Caller;
@@ -21,15 +24,18 @@ use crate::serve::error::ApiError;
 use crate::serve::json::ApiJson;
 use crate::serve::model::ServedModel;
 use crate::serve::triage::DecisionOut;
-use crate::store::{Assignment, CaseState, NewCase, StoreError, Suggestion, time};
+use crate::store::{
+    Case, CaseState, Job, JobKind, JobProgress, JobState, NewCase, NewJob, StoreError, time,
+};
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::IntoResponse;
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -39,11 +45,17 @@ use tokio::sync::mpsc;
 const CHUNK_ROWS: usize = 500;
 /// Unreadable rows listed in a status answer (all are counted).
 const REJECTS_SHOWN: usize = 100;
+/// Uploads the page lists.
+const UPLOADS_LISTED: i64 = 20;
+/// Cases assigned per transaction by one-click 交办.
+const ASSIGN_CHUNK: usize = 500;
 
 /// One stored row of a batch: the case's text and the decision as the API shows it (its `id` is the case's).
 #[derive(Debug, Clone, Serialize)]
 pub struct BatchRow {
     pub text: String,
+    /// Where the case is now.
+    pub state: CaseState,
     #[serde(flatten)]
     pub decision: DecisionOut,
 }
@@ -56,12 +68,23 @@ pub struct UploadQuery {
     pub text_column: Option<String>,
     #[serde(default)]
     pub id_column: Option<String>,
+    /// Store the file's cases even though the same file was uploaded before.
+    #[serde(default)]
+    pub again: bool,
 }
 
-/// `POST /api/v1/desk/batches?name=…`: the file is the body. Answers at once with the job to poll.
+/// The SHA-256 of a file's bytes, hex: the same file uploaded again has the same.
+pub fn file_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `POST /api/v1/desk/batches?name=…`: the file is the body. Answers at once with the job to poll; a file
+/// uploaded before is answered 409 with the earlier uploads, unless `again=true`.
 pub async fn upload(
     State(state): State<AppState>,
-    Extension(jobs): Extension<Arc<Jobs>>,
     caller: Caller,
     query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Bytes,
@@ -81,8 +104,48 @@ pub async fn upload(
         id: Some(non_empty(query.id_column).unwrap_or_else(|| "id".into())),
         label: None,
     };
-    let job = jobs.new_batch(&name);
-    tokio::spawn(run(state, Arc::clone(&job), caller.name, body, columns));
+    let hash = {
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || file_hash(&body))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    };
+    let now = time::now();
+    if !query.again {
+        let earlier = state.store.uploads_of_file(&hash, now).await?;
+        if !earlier.is_empty() {
+            let first = &earlier[0];
+            return Ok((
+                StatusCode::CONFLICT,
+                Json(json!({
+                    "status": 409,
+                    "error": "duplicate_file",
+                    "message": format!(
+                        "{name}: the same file was uploaded before ({} by {}, batch {}, {} rows); send again=true \
+                         to store its cases once more",
+                        time::format(first.created_at), first.actor, first.id, first.done
+                    ),
+                    "earlier": earlier.iter().map(job_json).collect::<Vec<_>>(),
+                })),
+            ));
+        }
+    }
+    let job = state
+        .store
+        .create_job(
+            NewJob {
+                kind: JobKind::Upload,
+                name,
+                actor: caller.name.clone(),
+                batch_id: None,
+                file_hash: Some(hash),
+                file_bytes: Some(body.len() as i64),
+                total: None,
+            },
+            now,
+        )
+        .await?;
+    tokio::spawn(run(state, job.clone(), body, columns));
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": job.id }))))
 }
 
@@ -105,24 +168,87 @@ enum Reading {
     Chunk(Chunk),
 }
 
-async fn run(state: AppState, job: Arc<BatchJob>, actor: String, body: Bytes, columns: Columns) {
-    let outcome = take_in(&state, &job, &actor, body, columns).await;
-    let mut status = job.status();
-    match outcome {
-        Ok(()) => status.state = JobState::Done,
-        Err(message) => {
-            status.state = JobState::Failed;
-            status.error = Some(message);
+/// One row that could not be read, with its data-row number.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reject {
+    pub row: u64,
+    pub message: String,
+}
+
+/// The figures of an upload so far, kept in the job's detail.
+#[derive(Debug, Default)]
+struct Figures {
+    stored: u64,
+    rejected: u64,
+    rejects: Vec<Reject>,
+    departments: BTreeMap<String, DepartmentLine>,
+}
+
+impl Figures {
+    fn count(&mut self, decision: &DecisionOut) {
+        let line = self
+            .departments
+            .entry(decision.department_id.clone())
+            .or_insert_with(|| DepartmentLine {
+                id: decision.department_id.clone(),
+                name: decision.department.clone(),
+                routed: 0,
+                review: 0,
+            });
+        if decision.review {
+            line.review += 1;
+        } else {
+            line.routed += 1;
         }
+        self.stored += 1;
+    }
+
+    fn summary(&self) -> Summary {
+        let mut departments: Vec<DepartmentLine> = self.departments.values().cloned().collect();
+        departments.sort_by_key(|d| std::cmp::Reverse(d.routed + d.review));
+        let routed = departments.iter().map(|d| d.routed).sum();
+        let review = departments.iter().map(|d| d.review).sum();
+        Summary {
+            rows: self.stored + self.rejected,
+            stored: self.stored,
+            routed,
+            review,
+            rejected: self.rejected,
+            departments,
+        }
+    }
+
+    fn detail(&self) -> Value {
+        json!({ "summary": self.summary(), "rejects": self.rejects })
+    }
+}
+
+async fn run(state: AppState, job: Job, body: Bytes, columns: Columns) {
+    let _alive = keep_alive(&state.store, &job.id);
+    let mut figures = Figures::default();
+    let mut progress = JobProgress::default();
+    let outcome = take_in(&state, &job, body, columns, &mut figures, &mut progress).await;
+    progress.detail = Some(figures.detail());
+    let (end, error) = match &outcome {
+        Ok(()) => (JobState::Done, None),
+        Err(message) => (JobState::Failed, Some(message.as_str())),
+    };
+    if let Err(e) = state
+        .store
+        .finish_job(&job.id, end, error, &progress, time::now())
+        .await
+    {
+        tracing::error!("batch {}: cannot record its end: {e}", job.id);
     }
 }
 
 async fn take_in(
     state: &AppState,
-    job: &BatchJob,
-    actor: &str,
+    job: &Job,
     body: Bytes,
     columns: Columns,
+    figures: &mut Figures,
+    progress: &mut JobProgress,
 ) -> Result<(), String> {
     let model = state.model.current();
     let (sender, mut receiver) = mpsc::channel::<Result<Reading, String>>(2);
@@ -135,11 +261,10 @@ async fn take_in(
             }
         })
     };
-    let mut stored_rows = 0usize;
     while let Some(reading) = receiver.recv().await {
         let chunk = match reading? {
             Reading::Encoding(encoding) => {
-                job.status().encoding = Some(encoding);
+                progress.encoding = Some(encoding);
                 continue;
             }
             Reading::Chunk(chunk) => chunk,
@@ -149,7 +274,7 @@ async fn take_in(
             .iter()
             .map(|(_, decision)| DecisionOut::new(String::new(), decision))
             .collect();
-        let new_cases: Vec<NewCase> = chunk
+        let new_cases: Vec<(i64, NewCase)> = chunk
             .decided
             .iter()
             .zip(&shown)
@@ -157,41 +282,37 @@ async fn take_in(
                 state
                     .metrics
                     .decision(&decision.department.id, decision.needs_review());
-                NewCase {
+                let case = NewCase {
                     id: None,
                     text: row.text.clone(),
                     enterprise: None,
                     source: Some(format!("{} 第{}行 编号{}", job.name, row.number, row.id)),
                     received_at: None,
-                    suggestion: Suggestion {
-                        label: decision.label.clone(),
-                        department_id: decision.department.id.clone(),
-                        confidence: decision.confidence as f64,
-                        review: decision.needs_review(),
-                        model_version: model.version.clone(),
-                        decision: serde_json::to_value(shown).unwrap_or(Value::Null),
-                    },
-                }
+                    suggestion: shown.suggestion(decision, &model.version),
+                };
+                (row.number as i64, case)
             })
             .collect();
-        let stored = state
-            .store
-            .intake(actor, new_cases)
-            .await
-            .map_err(|e| format!("已登记 {stored_rows} 行后案件库出错，其余未登记：{e}"))?;
-        stored_rows += stored.len();
-        let mut status = job.status();
-        status.rows += (stored.len() + chunk.rejects.len()) as u64;
-        status.read = chunk.read;
-        status.total = chunk.total;
-        status.rejects.extend(chunk.rejects);
-        for (case, mut decision) in stored.into_iter().zip(shown) {
-            decision.id = case.id;
-            status.kept.push(BatchRow {
-                text: case.text,
-                decision,
-            });
+        for decision in &shown {
+            figures.count(decision);
         }
+        figures.rejected += chunk.rejects.len() as u64;
+        let room = REJECTS_SHOWN.saturating_sub(figures.rejects.len());
+        figures.rejects.extend(chunk.rejects.into_iter().take(room));
+        progress.done = (figures.stored + figures.rejected) as i64;
+        progress.progress = chunk.read as i64;
+        progress.total = chunk.total.map(|t| t as i64);
+        progress.detail = Some(figures.detail());
+        state
+            .store
+            .intake_for_job(&job.id, &job.actor, new_cases, progress, time::now())
+            .await
+            .map_err(|e| {
+                format!(
+                    "已登记 {} 行后案件库出错，其余未登记：{e}",
+                    figures.stored - shown.len() as u64
+                )
+            })?;
     }
     reading
         .await
@@ -199,15 +320,8 @@ async fn take_in(
     Ok(())
 }
 
-/// Reads the upload in chunks and triages each; runs on a blocking thread. The upload is written to a
-/// temporary file named like the original, so the table reader picks the format and names the file in errors.
-fn read_and_triage(
-    name: &str,
-    body: &[u8],
-    columns: &Columns,
-    model: &ServedModel,
-    sender: &mpsc::Sender<Result<Reading, String>>,
-) -> Result<(), String> {
+/// The upload in a temporary file named like the original, so that the table reader picks the format.
+fn save_upload(name: &str, body: &[u8]) -> Result<tempfile::NamedTempFile, String> {
     let extension = match InputFormat::from_path(std::path::Path::new(name)) {
         Some(InputFormat::Xlsx) => "xlsx",
         Some(InputFormat::Tsv) => "tsv",
@@ -222,6 +336,47 @@ fn read_and_triage(
     file.write_all(body)
         .and_then(|()| file.flush())
         .map_err(|e| format!("无法保存上传的文件：{e}"))?;
+    Ok(file)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ColumnsQuery {
+    pub name: String,
+}
+
+/// `POST /api/v1/desk/columns?name=…`: the file (or, for a text table, its first part) is the body; answers
+/// with its columns and a guess at the text and id columns, for the page to offer before the upload.
+pub async fn columns(
+    caller: Caller,
+    Query(query): Query<ColumnsQuery>,
+    body: Bytes,
+) -> Result<Json<ColumnGuess>, ApiError> {
+    caller.require_dispatch("read a file's columns")?;
+    let name = query.name.trim().to_string();
+    if body.is_empty() {
+        return Err(ApiError::field("file", format!("{name} is empty")));
+    }
+    tokio::task::spawn_blocking(move || {
+        let file = save_upload(&name, &body).map_err(ApiError::Internal)?;
+        let temporary = file.path().display().to_string();
+        guess_columns(file.path())
+            .map_err(|e| ApiError::field("file", e.to_string().replace(&temporary, &name)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map(Json)
+}
+
+/// Reads the upload in chunks and triages each; runs on a blocking thread. The upload is written to a
+/// temporary file named like the original, so the table reader picks the format and names the file in errors.
+fn read_and_triage(
+    name: &str,
+    body: &[u8],
+    columns: &Columns,
+    model: &ServedModel,
+    sender: &mpsc::Sender<Result<Reading, String>>,
+) -> Result<(), String> {
+    let file = save_upload(name, body)?;
     let temporary = file.path().display().to_string();
     // Messages name the file the user chose, not the temporary copy.
     let named = |message: String| message.replace(&temporary, name);
@@ -263,15 +418,18 @@ fn read_and_triage(
     }
 }
 
-fn find_job(jobs: &Jobs, id: &str) -> Result<Arc<BatchJob>, ApiError> {
-    jobs.batch(id).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "no batch '{id}' (batches are kept while the service runs, the latest few only)"
-        ))
-    })
+/// An upload job, or 404.
+async fn find_upload(state: &AppState, id: &str) -> Result<Job, ApiError> {
+    match state.store.job(id, time::now()).await {
+        Ok(job) if job.kind == JobKind::Upload => Ok(job),
+        Ok(_) | Err(StoreError::NotFound(_)) => {
+            Err(ApiError::NotFound(format!("no batch upload '{id}'")))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DepartmentLine {
     pub id: String,
     pub name: String,
@@ -290,61 +448,28 @@ pub struct Summary {
     pub departments: Vec<DepartmentLine>,
 }
 
-fn summary(rows: &[BatchRow], rejected: u64) -> Summary {
-    let mut departments: BTreeMap<String, DepartmentLine> = BTreeMap::new();
-    let (mut routed, mut review) = (0, 0);
-    for row in rows {
-        let d = &row.decision;
-        let line = departments
-            .entry(d.department_id.clone())
-            .or_insert_with(|| DepartmentLine {
-                id: d.department_id.clone(),
-                name: d.department.clone(),
-                routed: 0,
-                review: 0,
-            });
-        if d.review {
-            line.review += 1;
-            review += 1;
-        } else {
-            line.routed += 1;
-            routed += 1;
-        }
-    }
-    let mut departments: Vec<DepartmentLine> = departments.into_values().collect();
-    departments.sort_by_key(|d| std::cmp::Reverse(d.routed + d.review));
-    Summary {
-        rows: rows.len() as u64 + rejected,
-        stored: rows.len() as u64,
-        routed,
-        review,
-        rejected,
-        departments,
-    }
+/// `GET /api/v1/desk/batches`: the latest uploads, newest first, with their state (kept in the store, so a
+/// restart forgets none; one stopped by a restart is `interrupted`).
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require_dispatch("list the batches")?;
+    let jobs = state
+        .store
+        .jobs(JobKind::Upload, UPLOADS_LISTED, time::now())
+        .await?;
+    Ok(Json(json!({
+        "batches": jobs.iter().map(job_json).collect::<Vec<_>>(),
+    })))
 }
 
 /// `GET /api/v1/desk/batches/{job}`: progress, and the summary once done.
 pub async fn status(
-    Extension(jobs): Extension<Arc<Jobs>>,
+    State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require_dispatch("follow a batch")?;
-    let job = find_job(&jobs, &id)?;
-    let status = job.status();
-    let done = status.state == JobState::Done;
-    Ok(Json(json!({
-        "job": job.id,
-        "name": job.name,
-        "state": status.state,
-        "rows": status.rows,
-        "bytes_read": status.read,
-        "bytes_total": status.total,
-        "encoding": status.encoding,
-        "error": status.error,
-        "summary": done.then(|| summary(&status.kept, status.rejects.len() as u64)),
-        "rejects": status.rejects.iter().take(REJECTS_SHOWN).collect::<Vec<_>>(),
-    })))
+    let job = find_upload(&state, &id).await?;
+    Ok(Json(job_json(&job)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -353,27 +478,51 @@ pub struct PageQuery {
     pub per_page: Option<usize>,
 }
 
+/// A stored case as a row of its batch: its text and the decision made at intake, named by the case's id,
+/// with the case's state now.
+fn batch_row(case: Case) -> BatchRow {
+    let mut decision: DecisionOut =
+        serde_json::from_value(case.decision).unwrap_or_else(|_| DecisionOut {
+            id: String::new(),
+            label: case.suggested_label.clone(),
+            category_name: String::new(),
+            confidence: case.confidence as f32,
+            department: String::new(),
+            department_id: case.suggested_department_id.clone(),
+            review: case.review,
+            review_reason: None,
+            alternatives: Vec::new(),
+            secondary_label: None,
+            secondary_department: None,
+            reasons: Vec::new(),
+        });
+    decision.id = case.id;
+    BatchRow {
+        text: case.text,
+        state: case.state,
+        decision,
+    }
+}
+
 /// `GET /api/v1/desk/batches/{job}/rows?page=…`: the stored rows with their decisions, in file order.
 pub async fn rows(
-    Extension(jobs): Extension<Arc<Jobs>>,
+    State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require_dispatch("read a batch")?;
-    let job = find_job(&jobs, &id)?;
+    let job = find_upload(&state, &id).await?;
     let per_page = query.per_page.unwrap_or(100).clamp(1, 500);
     let page = query.page.unwrap_or(1).max(1);
-    let status = job.status();
-    let rows: Vec<&BatchRow> = status
-        .kept
-        .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
+    let (cases, total) = state
+        .store
+        .batch_cases(&job.id, ((page - 1) * per_page) as i64, per_page as i64)
+        .await?;
+    let rows: Vec<BatchRow> = cases.into_iter().map(batch_row).collect();
     Ok(Json(json!({
         "rows": rows,
-        "total": status.kept.len(),
+        "total": total,
         "page": page,
         "per_page": per_page,
     })))
@@ -382,29 +531,39 @@ pub async fn rows(
 /// `GET /api/v1/desk/batches/{job}/sheet`: the batch as an XLSX 交办单.
 pub async fn sheet(
     State(state): State<AppState>,
-    Extension(jobs): Extension<Arc<Jobs>>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require_dispatch("download a 交办单")?;
-    let job = find_job(&jobs, &id)?;
-    let rows = {
-        let status = job.status();
-        if status.state != JobState::Done {
-            return Err(ApiError::Conflict(format!(
-                "batch {} is not finished yet",
-                job.id
-            )));
-        }
-        status.kept.clone()
-    };
+    let job = find_upload(&state, &id).await?;
+    if job.state == JobState::Running {
+        return Err(ApiError::Conflict(format!(
+            "batch {} is not finished yet",
+            job.id
+        )));
+    }
+    let (cases, _) = state.store.batch_cases(&job.id, 0, i64::MAX).await?;
     let names = department_names(&state);
-    let title = job.name.clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || dispatch_sheet::workbook(&title, &rows, &names))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
+    let title = format!(
+        "交办单　{}　{}",
+        job.name,
+        time::format_local(time::now())
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+    );
+    let bytes = tokio::task::spawn_blocking(move || {
+        case_workbook(
+            &cases,
+            &names,
+            time::now(),
+            CaseGrouping::Suggestion,
+            Some(title),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(format!("交办单: {e}")))?;
     let stem = job
         .name
         .rsplit_once('.')
@@ -448,58 +607,115 @@ pub struct AssignRouted {
 }
 
 /// `POST /api/v1/desk/batches/{job}/assign-routed`: 交办 of every case of the batch the model routed with
-/// confidence, to the suggested department. Cases already handled since the upload are left alone.
+/// confidence, to the suggested department, as a background job (a 50,000-row batch takes a while): answers
+/// 202 with the job to poll at `/api/v1/desk/jobs/{job}`. Cases handled since the upload are left alone.
 pub async fn assign_routed(
     State(state): State<AppState>,
-    Extension(jobs): Extension<Arc<Jobs>>,
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<AssignRouted>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require_dispatch("assign cases (交办)")?;
     let deadline =
         time::parse(&request.deadline, true).map_err(|e| ApiError::field("deadline", e))?;
-    let job = find_job(&jobs, &id)?;
-    let routed: Vec<(String, String)> = {
-        let status = job.status();
-        if status.state != JobState::Done {
-            return Err(ApiError::Conflict(format!(
-                "batch {} is not finished yet",
-                job.id
-            )));
-        }
-        status
-            .kept
-            .iter()
-            .filter(|r| !r.decision.review && !r.decision.department_id.is_empty())
-            .map(|r| (r.decision.id.clone(), r.decision.department_id.clone()))
-            .collect()
+    let batch = find_upload(&state, &id).await?;
+    if batch.state == JobState::Running {
+        return Err(ApiError::Conflict(format!(
+            "batch {} is not finished yet",
+            batch.id
+        )));
+    }
+    let routed = state.store.batch_routed_new(&batch.id).await?;
+    let job = state
+        .store
+        .create_job(
+            NewJob {
+                kind: JobKind::Assign,
+                name: batch.name.clone(),
+                actor: caller.name.clone(),
+                batch_id: Some(batch.id.clone()),
+                file_hash: None,
+                file_bytes: None,
+                total: Some(routed.len() as i64),
+            },
+            time::now(),
+        )
+        .await?;
+    let answer = json!({ "job": job.id, "total": routed.len() });
+    tokio::spawn(assign_all(state, job, routed, deadline));
+    Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+/// The 交办 job: the cases in chunks, one transaction each, the progress written after each.
+async fn assign_all(state: AppState, job: Job, routed: Vec<(String, String)>, deadline: i64) {
+    let _alive = keep_alive(&state.store, &job.id);
+    let (mut assigned, mut skipped, mut through) = (0u64, 0u64, 0usize);
+    let progress = |assigned: u64, skipped: u64, through: usize| JobProgress {
+        done: assigned as i64,
+        progress: through as i64,
+        total: None,
+        encoding: None,
+        detail: Some(json!({ "skipped": skipped, "deadline": time::format(deadline) })),
     };
-    // On a task of its own, so that a closed page does not stop it half-way.
-    let actor = caller.name.clone();
-    let work = tokio::spawn(async move {
-        let (mut assigned, mut skipped) = (0u64, 0u64);
-        for (case_id, department_id) in routed {
-            if state.store.get(&case_id).await?.state != CaseState::New {
-                skipped += 1;
-                continue;
+    let mut failure = None;
+    for chunk in routed.chunks(ASSIGN_CHUNK) {
+        match state
+            .store
+            .assign_new_cases(&job.actor, chunk, deadline)
+            .await
+        {
+            Ok((a, s)) => {
+                assigned += a;
+                skipped += s;
+                through += chunk.len();
             }
-            let assignment = Assignment {
-                department_id,
-                deadline,
-                label: None,
-                note: None,
-            };
-            match state.store.assign(&case_id, &actor, &assignment).await {
-                Ok(_) => assigned += 1,
-                Err(StoreError::Conflict(_)) => skipped += 1,
-                Err(error) => return Err(error),
+            Err(error) => {
+                failure = Some(format!(
+                    "已交办 {assigned} 件后案件库出错，其余未交办：{error}"
+                ));
+                break;
             }
         }
-        Ok::<_, StoreError>((assigned, skipped))
-    });
-    let (assigned, skipped) = work
+        if let Err(error) = state
+            .store
+            .job_progress(&job.id, &progress(assigned, skipped, through), time::now())
+            .await
+        {
+            tracing::warn!("job {}: cannot record its progress: {error}", job.id);
+        }
+    }
+    let end = if failure.is_some() {
+        JobState::Failed
+    } else {
+        JobState::Done
+    };
+    if let Err(e) = state
+        .store
+        .finish_job(
+            &job.id,
+            end,
+            failure.as_deref(),
+            &progress(assigned, skipped, through),
+            time::now(),
+        )
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(Json(json!({ "assigned": assigned, "skipped": skipped })))
+    {
+        tracing::error!("job {}: cannot record its end: {e}", job.id);
+    }
+}
+
+/// `GET /api/v1/desk/jobs/{job}`: a 交办 job's progress (uploads and retrains have their own).
+pub async fn job_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require_dispatch("follow a job")?;
+    match state.store.job(&id, time::now()).await {
+        Ok(job) if job.kind == JobKind::Assign => Ok(Json(job_json(&job))),
+        Ok(_) | Err(StoreError::NotFound(_)) => {
+            Err(ApiError::NotFound(format!("no 交办 job '{id}'")))
+        }
+        Err(error) => Err(error.into()),
+    }
 }

@@ -1,142 +1,71 @@
-//! Background work the page started and polls: batch uploads and retrains. Kept in memory, per service
-//! process, the latest few of each; a restart forgets them (the cases they stored stay in the store).
+//! What the desk's background work shares: jobs live in the store ([`crate::store::Job`]), so a restart
+//! forgets none and every replica sees them; a running job keeps saying it is alive ([`keep_alive`]) so that
+//! one stopped by a restart is shown as interrupted.
 
-use super::batches::BatchRow;
-use crate::registry::RetrainReport;
-use serde::Serialize;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use crate::store::{HEARTBEAT_MS, Job, JobKind, Store, time};
+use serde_json::{Value, json};
+use std::time::Duration;
 
-/// Finished jobs kept for the page to read; the oldest finished one goes first.
-const KEPT: usize = 8;
+/// Touches the job's heartbeat until dropped, for work that may go long without progress to write.
+pub struct KeepAlive(tokio::task::JoinHandle<()>);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    #[default]
-    Running,
-    Done,
-    Failed,
-}
-
-/// One row that could not be read, with its data-row number.
-#[derive(Debug, Clone, Serialize)]
-pub struct Reject {
-    pub row: u64,
-    pub message: String,
-}
-
-/// Where a batch upload has got.
-#[derive(Debug, Default)]
-pub struct BatchStatus {
-    pub state: JobState,
-    /// Rows read and handled (stored or rejected).
-    pub rows: u64,
-    /// Bytes (or worksheet rows) read, and the total when known.
-    pub read: u64,
-    pub total: Option<u64>,
-    /// The encoding found when it is not UTF-8 (GBK and the like).
-    pub encoding: Option<String>,
-    pub error: Option<String>,
-    pub rejects: Vec<Reject>,
-    /// Every stored row with its decision, in file order.
-    pub kept: Vec<BatchRow>,
-}
-
-#[derive(Debug)]
-pub struct BatchJob {
-    pub id: String,
-    /// The uploaded file's name.
-    pub name: String,
-    pub status: Mutex<BatchStatus>,
-}
-
-impl BatchJob {
-    pub fn status(&self) -> MutexGuard<'_, BatchStatus> {
-        self.status
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
-#[derive(Debug, Default)]
-pub struct RetrainStatus {
-    pub state: JobState,
-    pub error: Option<String>,
-    pub report: Option<RetrainReport>,
+pub fn keep_alive(store: &Store, id: &str) -> KeepAlive {
+    let (store, id) = (store.clone(), id.to_string());
+    KeepAlive(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_millis(HEARTBEAT_MS as u64 / 2));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = store.touch_job(&id, time::now()).await {
+                tracing::warn!("job {id}: cannot record that it is alive: {error}");
+            }
+        }
+    }))
 }
 
-#[derive(Debug)]
-pub struct RetrainJob {
-    pub id: String,
-    pub status: Mutex<RetrainStatus>,
-}
-
-impl RetrainJob {
-    pub fn status(&self) -> MutexGuard<'_, RetrainStatus> {
-        self.status
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A job as the page reads it.
+pub fn job_json(job: &Job) -> Value {
+    let detail = |key: &str| job.detail.get(key).cloned().unwrap_or(Value::Null);
+    let mut out = json!({
+        "job": job.id,
+        "kind": job.kind,
+        "name": job.name,
+        "actor": job.actor,
+        "state": job.state,
+        "error": job.error,
+        "created_at": time::format(job.created_at),
+        // On the office's clock, as the page shows it.
+        "created_local": time::format_local(job.created_at),
+        "updated_at": time::format(job.updated_at),
+    });
+    let fields = match job.kind {
+        JobKind::Upload => json!({
+            "rows": job.done,
+            "bytes_read": job.progress,
+            "bytes_total": job.total,
+            "file_bytes": job.file_bytes,
+            "encoding": job.encoding,
+            "summary": detail("summary"),
+            "rejects": detail("rejects"),
+        }),
+        JobKind::Assign => json!({
+            "batch": job.batch_id,
+            "assigned": job.done,
+            "gone_through": job.progress,
+            "total": job.total,
+            "skipped": detail("skipped"),
+            "deadline": detail("deadline"),
+        }),
+        JobKind::Retrain => json!({ "report": detail("report") }),
+    };
+    if let (Value::Object(out), Value::Object(fields)) = (&mut out, fields) {
+        out.extend(fields);
     }
-}
-
-#[derive(Debug, Default)]
-pub struct Jobs {
-    next: AtomicU64,
-    batches: Mutex<VecDeque<Arc<BatchJob>>>,
-    retrains: Mutex<VecDeque<Arc<RetrainJob>>>,
-}
-
-/// Adds a job, forgetting the oldest finished one when too many are kept.
-fn keep<T>(list: &Mutex<VecDeque<Arc<T>>>, job: Arc<T>, finished: impl Fn(&T) -> bool) {
-    let mut list = list.lock().unwrap_or_else(|p| p.into_inner());
-    if list.len() >= KEPT
-        && let Some(oldest) = list.iter().position(|j| finished(j))
-    {
-        list.remove(oldest);
-    }
-    list.push_back(job);
-}
-
-fn find<T>(list: &Mutex<VecDeque<Arc<T>>>, id: &str, id_of: impl Fn(&T) -> &str) -> Option<Arc<T>> {
-    let list = list.lock().unwrap_or_else(|p| p.into_inner());
-    list.iter().find(|j| id_of(j) == id).cloned()
-}
-
-impl Jobs {
-    fn new_id(&self, prefix: &str) -> String {
-        format!("{prefix}{}", self.next.fetch_add(1, Ordering::Relaxed) + 1)
-    }
-
-    pub fn new_batch(&self, name: &str) -> Arc<BatchJob> {
-        let job = Arc::new(BatchJob {
-            id: self.new_id("b"),
-            name: name.to_string(),
-            status: Mutex::default(),
-        });
-        keep(&self.batches, Arc::clone(&job), |j| {
-            j.status().state != JobState::Running
-        });
-        job
-    }
-
-    pub fn batch(&self, id: &str) -> Option<Arc<BatchJob>> {
-        find(&self.batches, id, |j| &j.id)
-    }
-
-    pub fn new_retrain(&self) -> Arc<RetrainJob> {
-        let job = Arc::new(RetrainJob {
-            id: self.new_id("r"),
-            status: Mutex::default(),
-        });
-        keep(&self.retrains, Arc::clone(&job), |j| {
-            j.status().state != JobState::Running
-        });
-        job
-    }
-
-    pub fn retrain(&self, id: &str) -> Option<Arc<RetrainJob>> {
-        find(&self.retrains, id, |j| &j.id)
-    }
+    out
 }

@@ -102,6 +102,7 @@ async function api(method, path, body, raw) {
     const message = typeof data === "object" ? data.message || data.error || JSON.stringify(data) : data;
     const error = new Error(message);
     error.status = response.status;
+    error.data = data;
     throw error;
   }
   return data;
@@ -276,35 +277,95 @@ async function drawIntake(main) {
     h("button", { class: "primary", type: "submit" }, "分诊并登记")),
   oneResult);
 
-  const file = h("input", { id: "batch-file", type: "file", accept: ".csv,.tsv,.xlsx,.xlsm,.jsonl,.txt" });
-  const textColumn = h("input", { id: "batch-text-column", type: "text", value: "text", size: 10 });
-  const idColumn = h("input", { id: "batch-id-column", type: "text", value: "id", size: 10 });
+  const textColumn = h("select", { id: "batch-text-column" }, h("option", { value: "text" }, "text"));
+  const idColumn = h("select", { id: "batch-id-column" }, h("option", { value: "id" }, "id"), h("option", { value: "" }, "（无，按行号）"));
+  const columnHint = h("p", { id: "batch-column-hint", class: "small muted" }, "选择文件后，这里列出文件第一行的列名，并自动选出诉求内容所在的列。");
+  const file = h("input", { id: "batch-file", type: "file", accept: ".csv,.tsv,.xlsx,.xlsm,.jsonl,.txt", onchange: () => offerColumns(file, textColumn, idColumn, columnHint) });
   const status = h("div", { id: "batch-status", "aria-live": "polite" });
   const results = h("div", { id: "batch-results" });
-  const batch = h("form", { class: "panel", id: "batch-form", onsubmit: async (e) => {
-    e.preventDefault();
-    if (!file.files.length) return toast("请先选择文件", true);
+  const past = h("div", { id: "batch-past" });
+  const send = async (again) => {
     const chosen = file.files[0];
     const query = new URLSearchParams({ name: chosen.name, text_column: textColumn.value.trim() || "text", id_column: idColumn.value.trim() || "id" });
+    if (again) query.set("again", "true");
     put(status, h("p", {}, "正在上传 " + chosen.name + " ……"));
     put(results);
     try {
       const job = await api("POST", "/api/v1/desk/batches?" + query, chosen, true);
       await followBatch(job.job, status, results);
+      drawPastBatches(past, status, results);
     } catch (error) {
+      if (error.status === 409 && error.data && error.data.earlier) return drawDuplicate(error.data.earlier, status, results, () => send(true));
       put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + error.message));
     }
+  };
+  const batch = h("form", { class: "panel", id: "batch-form", onsubmit: async (e) => {
+    e.preventDefault();
+    if (!file.files.length) return toast("请先选择文件", true);
+    await send(false);
   } },
   h("h2", {}, "批量导入"),
   h("p", { class: "muted small" }, "CSV、TSV、JSONL 或 Excel（XLSX）文件，第一行为列名；UTF-8 或 GBK 编码均可，自动识别。每行登记为一件诉求。"),
   h("div", { class: "row" },
     h("div", { class: "field" }, h("label", { for: "batch-file" }, "文件"), file),
-    h("div", { class: "field" }, h("label", { for: "batch-text-column" }, "内容列名"), textColumn),
-    h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列名"), idColumn),
+    h("div", { class: "field" }, h("label", { for: "batch-text-column" }, "诉求内容列"), textColumn),
+    h("div", { class: "field" }, h("label", { for: "batch-id-column" }, "编号列"), idColumn),
     h("button", { class: "primary", type: "submit", id: "batch-upload" }, "上传并分诊")),
+  columnHint,
   status);
-  put(main, h("div", { class: "cols" }, one, batch), results);
+  put(main, h("div", { class: "cols" }, one, batch), results, past);
+  drawPastBatches(past, status, results);
   if (desk.lastBatch) await followBatch(desk.lastBatch, status, results);
+}
+
+/** Reads the chosen file's header on the service and offers its columns, the guessed ones chosen. */
+async function offerColumns(file, textColumn, idColumn, hint) {
+  if (!file.files.length) return;
+  const chosen = file.files[0];
+  // A text table's header and first rows are in its first part; a workbook must be sent whole.
+  const part = /\.xls[xm]$/i.test(chosen.name) ? chosen : chosen.slice(0, 256 * 1024);
+  try {
+    const guess = await api("POST", "/api/v1/desk/columns?" + new URLSearchParams({ name: chosen.name }), part, true);
+    put(textColumn, guess.columns.map((c) => h("option", { value: c, selected: c === guess.text_column }, c)));
+    put(idColumn, h("option", { value: "" }, "（无，按行号）"), guess.columns.map((c) => h("option", { value: c, selected: c === guess.id_column }, c)));
+    if (!guess.id_column) idColumn.value = "";
+    hint.textContent = guess.text_column
+      ? `已自动选出诉求内容列“${guess.text_column}”` + (guess.id_column ? `、编号列“${guess.id_column}”` : "，文件没有编号列，按行号编号") + "；不对请在上面改选。"
+      : "没能认出哪一列是诉求内容，请在上面选择。";
+  } catch (error) {
+    hint.textContent = "读不出这个文件的列名：" + error.message;
+  }
+}
+
+const JOB_STATES = { running: "进行中", done: "完成", failed: "失败", interrupted: "已中断（服务重启）" };
+
+
+/** The same file was uploaded before: say when, offer its earlier result, and store it again only if asked. */
+function drawDuplicate(earlier, status, results, again) {
+  const last = earlier[0];
+  put(status, h("div", { id: "batch-duplicate", role: "alert", class: "warn" },
+    h("p", {}, `这个文件已于 ${last.created_local} 由 ${last.actor} 上传过（批次 ${last.job}，登记 ${last.rows} 行）` +
+      (earlier.length > 1 ? `，共上传过 ${earlier.length} 次` : "") + "。再次登记会把同样的诉求再存一遍。"),
+    h("div", { class: "row" },
+      h("button", { type: "button", id: "duplicate-open", onclick: () => followBatch(last.job, status, results) }, "查看上次的结果"),
+      h("button", { type: "button", class: "danger", id: "duplicate-again", onclick: again }, "仍然再次登记"))));
+}
+
+/** The latest uploads, kept in the store: a restart forgets none. */
+async function drawPastBatches(box, status, results) {
+  let answer;
+  try {
+    answer = await api("GET", "/api/v1/desk/batches");
+  } catch (error) {
+    return put(box, h("p", { class: "err" }, error.message));
+  }
+  if (!answer.batches.length) return put(box);
+  put(box, h("div", { class: "panel" }, h("h2", {}, "最近的批次"),
+    h("div", { class: "scroll" }, table(["批次", "文件", "上传时间", "上传人", "状态", "已处理行数", ""], answer.batches.map((b) =>
+      h("tr", { "data-job": b.job },
+        h("td", {}, b.job), h("td", {}, b.name), h("td", {}, b.created_local), h("td", {}, b.actor),
+        h("td", { class: "job-state " + b.state }, JOB_STATES[b.state] || b.state), h("td", { class: "num" }, b.rows),
+        h("td", {}, h("button", { type: "button", class: "open-batch", onclick: () => followBatch(b.job, status, results) }, "查看"))))))));
 }
 
 /** Polls a batch until it is done, drawing its progress; then draws its summary and decisions. */
@@ -319,6 +380,12 @@ async function followBatch(jobId, status, results) {
     line.textContent = `${job.name}：已处理 ${job.rows} 行` + (job.bytes_total ? `（已读 ${Math.round(bar.value)}%）` : "");
     if (job.state === "failed") {
       put(status, h("p", { class: "err", role: "alert" }, "导入失败：" + job.error));
+      return;
+    }
+    if (job.state === "interrupted") {
+      put(status, h("p", { id: "batch-interrupted", class: "err", role: "alert" },
+        `${job.name}：上传被服务重启中断，已登记 ${job.rows} 行，其余未登记。请核对后只上传未登记的部分。`));
+      if (job.summary) drawBatchResults(job, results);
       return;
     }
     if (job.state === "done") {
@@ -341,13 +408,29 @@ function drawBatchResults(job, results) {
     h("div", { class: "figure" }, "需复核", h("b", { id: "fig-review" }, s.review)),
     h("div", { class: "figure" }, "无法读取", h("b", { id: "fig-rejected" }, s.rejected)));
   const download = h("button", { type: "button", id: "download-sheet", onclick: () => downloadSheet(job) }, "下载交办单（Excel）");
+  const assignStatus = h("div", { id: "assign-status", "aria-live": "polite" });
   const assign = h("button", { type: "button", class: "primary", id: "assign-routed", onclick: async () => {
+    assign.disabled = true;
     try {
-      const done = await api("POST", `/api/v1/desk/batches/${job.job}/assign-routed`, { deadline: deadline.value });
-      toast(`已交办 ${done.assigned} 件` + (done.skipped ? `，${done.skipped} 件已处理过，未改动` : ""));
-      assign.disabled = true;
+      const started = await api("POST", `/api/v1/desk/batches/${job.job}/assign-routed`, { deadline: deadline.value });
+      const bar = h("progress", { id: "assign-progress", max: Math.max(1, started.total), value: 0, "aria-label": "交办进度" });
+      const line = h("p", {}, `正在交办 ${started.total} 件……`);
+      put(assignStatus, bar, line);
+      for (;;) {
+        const state = await api("GET", "/api/v1/desk/jobs/" + started.job);
+        bar.value = state.gone_through;
+        line.textContent = `已交办 ${state.assigned} / ${state.total} 件` + (state.skipped ? `，${state.skipped} 件已处理过，未改动` : "");
+        if (state.state === "done") {
+          put(assignStatus, h("p", { id: "assign-done", class: "ok" }, line.textContent + "。"));
+          toast(`已交办 ${state.assigned} 件`);
+          return;
+        }
+        if (state.state !== "running") throw new Error(state.error || JOB_STATES[state.state]);
+        await new Promise((r) => setTimeout(r, 300));
+      }
     } catch (error) {
-      toast(error.message, true);
+      put(assignStatus, h("p", { class: "err", role: "alert" }, "交办未完成：" + error.message));
+      assign.disabled = false;
     }
   } }, `自动分派的 ${s.routed} 件一键交办`);
   const byDepartment = table(["承办部门", "自动分派", "需复核"], s.departments.map((d) =>
@@ -360,6 +443,7 @@ function drawBatchResults(job, results) {
     h("div", { class: "cols-wide" },
       h("div", { class: "panel" }, h("h2", {}, "本批结果"), figures,
         h("div", { class: "row" }, download, h("div", { class: "field" }, h("label", { for: "routed-deadline" }, "办理期限"), deadline), assign),
+        assignStatus,
         rejects),
       h("div", { class: "panel" }, h("h2", {}, "按部门"), h("div", { class: "scroll" }, byDepartment))),
     h("div", { class: "panel" }, h("h2", {}, "逐条结果"), rows));
@@ -632,6 +716,14 @@ async function drawDepartment(main) {
 
 // ---- 模型 (model, admin) ------------------------------------------------------------------------------------
 
+/** One line of plain words for each figure a dispatcher meets on the model's card. */
+const EXPLAIN = {
+  macro_f1: "各类别分得准不准的平均分，每个类别同等计入，越高越好。",
+  auto_routed_share: "不经人工复核、直接分派的案件占多少。",
+  auto_routed_precision: "直接分派的案件里分对了多少。",
+  ece: "模型自称的把握与实际对的比例差多少，越小越可信（0.05 以下为好）。",
+};
+
 async function drawModel(main) {
   const model = await api("GET", "/api/v1/desk/model");
   const held = (model.card && model.card.held_out) || {};
@@ -642,10 +734,10 @@ async function drawModel(main) {
     h("h2", {}, "在用模型：版本 ", h("span", { id: "model-version" }, model.version)),
     h("p", { class: "small muted" }, `来源：${model.source}；训练数据：${model.card.trained_on}，${model.card.training_rows} 条`),
     h("div", { class: "figures" },
-      h("div", { class: "figure" }, "宏平均 F1", h("b", {}, percent(held.macro_f1))),
-      h("div", { class: "figure" }, "自动分派比例", h("b", {}, percent(held.auto_routed_share))),
-      h("div", { class: "figure" }, "自动分派准确率", h("b", {}, percent(held.auto_routed_precision))),
-      h("div", { class: "figure" }, "校准误差 ECE", h("b", {}, held.ece === undefined ? "—" : held.ece.toFixed(3)))),
+      h("div", { class: "figure" }, "宏平均 F1", h("b", {}, percent(held.macro_f1)), h("small", { class: "explain" }, EXPLAIN.macro_f1)),
+      h("div", { class: "figure" }, "自动分派比例", h("b", {}, percent(held.auto_routed_share)), h("small", { class: "explain" }, EXPLAIN.auto_routed_share)),
+      h("div", { class: "figure" }, "自动分派准确率", h("b", {}, percent(held.auto_routed_precision)), h("small", { class: "explain" }, EXPLAIN.auto_routed_precision)),
+      h("div", { class: "figure" }, "校准误差 ECE", h("b", {}, held.ece === undefined ? "—" : held.ece.toFixed(3)), h("small", { class: "explain", id: "explain-ece" }, EXPLAIN.ece))),
     h("div", { class: "scroll" }, table(["类别", h("th", { class: "num" }, "准确率"), h("th", { class: "num" }, "召回率"), h("th", { class: "num" }, "自动分派比例"),
       h("th", { class: "num" }, "自动分派准确率"), h("th", { class: "num" }, "样本")], perClass)));
   const side = h("div", {});
@@ -654,13 +746,13 @@ async function drawModel(main) {
       h("p", {}, "本服务使用固定的模型文件，没有版本库：重新训练与回退需要以 --model 版本库目录 启动服务。")));
   } else {
     const reg = model.registry;
-    const statusNames = { active: "在用", retired: "已停用", refused: "未通过" };
-    const rollbackTo = h("select", { id: "rollback-to" }, reg.versions.filter((v) => v.number !== reg.active).map((v) =>
+    const statusNames = { active: "在用", retired: "已停用", refused: "未通过", pending: "待决定" };
+    const rollbackTo = h("select", { id: "rollback-to" }, reg.versions.filter((v) => v.number !== reg.active && v.status !== "pending").map((v) =>
       h("option", { value: v.number }, `版本 ${v.number}（${statusNames[v.status] || v.status}）`)));
     const versions = table(["版本", "建立时间", "状态", "说明"], reg.versions.slice().reverse().map((v) =>
       h("tr", { "data-version": v.number }, h("td", {}, v.number), h("td", {}, v.created_at.slice(0, 16).replace("T", " ")),
         h("td", {}, statusNames[v.status] || v.status), h("td", { class: "small" }, v.reason))));
-    const actionNames = { train: "训练", promote: "启用", refuse: "未通过", rollback: "回退" };
+    const actionNames = { train: "训练", activate: "启用", promote: "启用", refuse: "未通过", decline: "不启用", hold: "待决定", rollback: "回退", prune: "清理" };
     const changes = table(["时间", "操作", "版本", "说明"], (reg.history || []).slice().reverse().map((e) =>
       h("tr", {}, h("td", {}, e.at.slice(0, 16).replace("T", " ")), h("td", {}, actionNames[e.action] || e.action),
         h("td", { class: "num" }, e.version), h("td", { class: "small" }, e.note))));
@@ -683,7 +775,17 @@ async function drawModel(main) {
       }
       retrain.disabled = false;
     } }, "用已销号案件重新训练");
+    // Candidates left waiting (the page was closed before deciding) can be decided here too.
+    const pending = reg.versions.filter((v) => v.status === "pending" && v.comparison).map((v) => {
+      const advised = (v.reason || "").includes("would promote");
+      return h("div", { class: "pending", "data-version": v.number },
+        h("p", {}, `版本 ${v.number} 待决定：留出的 ${v.comparison.held_out_rows} 件上，宏平均 F1 ${percent(v.comparison.candidate_macro_f1)}，在用版本 ${v.comparison.against} 为 ${percent(v.comparison.active_macro_f1)}。`),
+        h("div", { class: "row" },
+          h("button", { type: "button", class: "primary", id: `promote-${v.number}`, onclick: () => decideVersion(v.number, advised, true) }, `启用版本 ${v.number}`),
+          h("button", { type: "button", id: `decline-${v.number}`, onclick: () => decideVersion(v.number, advised, false) }, "不启用")));
+    });
     side.append(h("div", { class: "panel" }, h("h2", {}, "重新训练"),
+      pending,
       h("p", { class: "small muted" }, "候选模型在现有训练数据加上新销号案件上训练，并与在用模型在同一批留出的销号案件上比较；不比在用模型差才启用。"),
       retrain, retrainBox),
       h("div", { class: "panel" }, h("h2", {}, "版本库"), h("div", { class: "scroll", id: "model-versions" }, versions),
@@ -727,14 +829,40 @@ function drawComparison(box, report) {
     row("自动分派准确率", c.active.auto_routed_precision, c.candidate.auto_routed_precision, pct),
     ...c.categories.map((k) => row(category(k.label).name + " 召回率（" + k.support + " 件）", k.active_recall, k.candidate_recall, pct)),
   ];
+  const verdict = report.pending
+    ? h("div", { id: "retrain-decision" },
+      h("p", { id: "retrain-verdict", class: c.promoted ? "ok" : "err" }, c.promoted
+        ? `候选版本 ${report.candidate_version} 不比在用模型差，规则建议启用。`
+        : `规则建议不启用候选版本 ${report.candidate_version}：${c.refusals.join("；")}`),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "primary", id: "promote", onclick: () => decideCandidate(report, true) }, `启用版本 ${report.candidate_version}`),
+        h("button", { type: "button", id: "decline", onclick: () => decideCandidate(report, false) }, `不启用，继续用版本 ${report.active_version}`)))
+    : c.promoted
+      ? h("p", { class: "ok", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 不比在用模型差，已启用。`)
+      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`);
   put(box,
-    h("p", {}, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较。`),
+    h("p", { id: "retrain-held-out" }, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较（两个模型都没学过）。`),
+    h("p", { class: "small muted" }, "宏平均 F1：" + EXPLAIN.macro_f1 + " 召回率：该类别的案件有多少被分到了这一类。"),
     h("table", { class: "side-by-side", id: "comparison" },
       h("thead", {}, h("tr", {}, h("th", {}, "指标"), h("th", {}, `在用（版本 ${report.active_version}）`), h("th", {}, `候选（版本 ${report.candidate_version}）`), h("th", {}, "变化"))),
       h("tbody", {}, rows)),
-    c.promoted
-      ? h("p", { class: "ok", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 不比在用模型差，已启用。`)
-      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`));
+    verdict);
+}
+
+/** The admin's decision on a pending candidate; the view is drawn again with the registry as it is now. */
+function decideCandidate(report, promote) {
+  return decideVersion(report.candidate_version, report.comparison.promoted, promote);
+}
+
+async function decideVersion(version, advised, promote) {
+  if (promote && !advised && !confirm(`规则建议不启用版本 ${version}，仍要启用吗？`)) return;
+  try {
+    const done = await api("POST", "/api/v1/desk/model/decide", { version, promote });
+    toast(promote ? `已启用版本 ${done.version}` : `版本 ${done.version} 未启用，继续使用版本 ${done.active}`);
+    await route();
+  } catch (error) {
+    toast(error.message, true);
+  }
 }
 
 start();
