@@ -136,8 +136,8 @@ pub struct Clustering {
 
 /// A complaint's weighted terms.
 struct Profile {
-    /// Ordinary terms with their weights, sorted by term.
-    terms: Vec<(Term, f32)>,
+    /// Ordinary terms (ids in the [`Vocabulary`]) with their weights, sorted by id.
+    terms: Vec<(u32, f32)>,
     /// Specific terms (roads, taxes), sorted: they only veto (see `similarity`).
     specifics: Vec<Term>,
     sum: f32,
@@ -163,74 +163,92 @@ pub fn cluster_with_terms(
 ) -> Clustering {
     assert_eq!(complaints.len(), terms.len(), "one term list per complaint");
     let analyzer = TermAnalyzer::shared();
-    let document_frequency = document_frequencies(&terms);
+    let vocabulary = Vocabulary::of(&terms);
     let prior = params
         .background
         .then(|| background::background(params.word_pairs));
     let prior_frequency = |t: &Term| prior.map_or(0, |p| p.frequency.get(t).copied().unwrap_or(0));
     let n = (complaints.len() as u32 + prior.map_or(0, |p| p.documents)).max(1) as f32;
     let idf = |df: u32| (n / df as f32).ln() + 1.0;
-    let profiles: Vec<Profile> = terms
+    let weights: Vec<f32> = vocabulary
+        .terms
         .par_iter()
+        .zip(&vocabulary.frequency)
+        .map(|(t, &df)| idf(df + prior_frequency(t)))
+        .collect();
+    let (profiles, keys): (Vec<Profile>, Vec<Vec<u32>>) = terms
+        .into_par_iter()
         .map(|terms| {
             // Specifics sort last (their top bit is set); their words already count as ordinary terms.
             let ordinary = terms.partition_point(|&t| specific_kind(t).is_none());
             let specifics = terms[ordinary..].to_vec();
-            let terms: Vec<(Term, f32)> = terms[..ordinary]
-                .iter()
-                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
-                .collect();
+            let mut ids: Vec<u32> = terms[..ordinary].iter().map(|t| vocabulary.id(t)).collect();
+            ids.sort_unstable();
+            let keys = rarest_shared(&ids, &vocabulary.frequency, params.keys_per_complaint);
+            let terms: Vec<(u32, f32)> = ids.iter().map(|&id| (id, weights[id as usize])).collect();
             let sum = terms.iter().map(|(_, w)| w).sum();
             let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
-            Profile {
+            let profile = Profile {
                 terms,
                 specifics,
                 sum,
                 sum_squares,
-            }
+            };
+            (profile, keys)
         })
-        .collect();
-    let keys: Vec<Vec<Term>> = terms
-        .par_iter()
-        .map(|terms| rarest_shared(terms, &document_frequency, params.keys_per_complaint))
-        .collect();
-    drop(terms);
-    let mut postings: FxHashMap<Term, Vec<u32>> = FxHashMap::default();
+        .unzip();
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); vocabulary.terms.len()];
     for (i, keys) in keys.iter().enumerate() {
         for &key in keys {
-            postings.entry(key).or_default().push(i as u32);
+            postings[key as usize].push(i as u32);
         }
     }
     let mut edges: Vec<(f32, u32, u32)> = (0..complaints.len())
         .into_par_iter()
-        .flat_map_iter(|i| {
-            let mut candidates: Vec<u32> = Vec::new();
-            for key in &keys[i] {
-                let posting = &postings[key];
-                let leaders = &posting[..posting.len().min(params.leaders_per_key)];
-                candidates.extend(leaders.iter().copied().filter(|&j| (j as usize) < i));
-            }
-            candidates.sort_unstable();
-            // Only complaints sharing two keys are compared (one when a complaint has a single key): a word of
-            // three or more characters shared is already three keys (the word and its pieces), and most
-            // complaints that share one rare term only share nothing else.
-            let needed = keys[i].len().min(2);
-            let candidates: Vec<u32> = candidates
-                .chunk_by(|a, b| a == b)
-                .filter(|run| run.len() >= needed)
-                .map(|run| run[0])
-                .collect();
-            let profiles = &profiles;
-            candidates.into_iter().filter_map(move |j| {
-                let s = similarity(&profiles[i], &profiles[j as usize], params.similarity);
-                (s >= params.threshold).then_some((s, j, i as u32))
-            })
-        })
+        .map_init(
+            || Scratch::new(vocabulary.terms.len()),
+            |scratch, i| {
+                scratch.candidates.clear();
+                for &key in &keys[i] {
+                    let posting = &postings[key as usize];
+                    let leaders = &posting[..posting.len().min(params.leaders_per_key)];
+                    scratch
+                        .candidates
+                        .extend(leaders.iter().copied().filter(|&j| (j as usize) < i));
+                }
+                scratch.candidates.sort_unstable();
+                // Only complaints sharing two keys are compared (one when a complaint has a single key): a
+                // word of three or more characters shared is already three keys (the word and its pieces),
+                // and most complaints that share one rare term only share nothing else.
+                let needed = keys[i].len().min(2);
+                let profile = &profiles[i];
+                for &(t, w) in &profile.terms {
+                    scratch.weight[t as usize] = w;
+                }
+                let mut found = Vec::new();
+                for run in scratch.candidates.chunk_by(|a, b| a == b) {
+                    if run.len() < needed {
+                        continue;
+                    }
+                    let j = run[0];
+                    let other = &profiles[j as usize];
+                    let s = scratch.similarity(profile, other, params.similarity);
+                    if s >= params.threshold {
+                        found.push((s, j, i as u32));
+                    }
+                }
+                for &(t, _) in &profile.terms {
+                    scratch.weight[t as usize] = 0.0;
+                }
+                found
+            },
+        )
+        .flatten_iter()
         .collect();
     let groups = link(&mut edges, &profiles, params);
     let weight_of_word = |word: &str| {
         let t = term_of(word);
-        idf(document_frequency.get(&t).copied().unwrap_or(1) + prior_frequency(&t))
+        idf(vocabulary.frequency_of(&t).max(1) + prior_frequency(&t))
     };
     describe(
         complaints,
@@ -289,26 +307,82 @@ fn link(edges: &mut [(f32, u32, u32)], profiles: &[Profile], params: &ClusterPar
     groups
 }
 
-/// In how many complaints each term occurs.
-fn document_frequencies(terms: &[Vec<Term>]) -> FxHashMap<Term, u32> {
-    let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
-    all.par_sort_unstable();
-    let mut frequencies = FxHashMap::with_capacity_and_hasher(all.len() / 4, Default::default());
-    for run in all.chunk_by(|a, b| a == b) {
-        frequencies.insert(run[0], run.len() as u32);
-    }
-    frequencies
+/// The distinct terms of all complaints, numbered densely (so that a complaint's terms index arrays rather
+/// than hash maps where speed matters), with the number of complaints each occurs in.
+struct Vocabulary {
+    /// Sorted.
+    terms: Vec<Term>,
+    frequency: Vec<u32>,
+    ids: FxHashMap<Term, u32>,
 }
 
-/// The `count` rarest of `terms` that some other complaint also has.
-fn rarest_shared(
-    terms: &[Term],
-    document_frequency: &FxHashMap<Term, u32>,
-    count: usize,
-) -> Vec<Term> {
-    let mut shared: Vec<(u32, Term)> = terms
+impl Vocabulary {
+    fn of(terms: &[Vec<Term>]) -> Vocabulary {
+        let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
+        all.par_sort_unstable();
+        let mut vocabulary = Vocabulary {
+            terms: Vec::new(),
+            frequency: Vec::new(),
+            ids: FxHashMap::with_capacity_and_hasher(all.len() / 8, Default::default()),
+        };
+        for run in all.chunk_by(|a, b| a == b) {
+            vocabulary.ids.insert(run[0], vocabulary.terms.len() as u32);
+            vocabulary.terms.push(run[0]);
+            vocabulary.frequency.push(run.len() as u32);
+        }
+        vocabulary
+    }
+
+    /// The id of a term of one of the complaints.
+    fn id(&self, term: &Term) -> u32 {
+        self.ids[term]
+    }
+
+    /// In how many complaints a term occurs (0 for a term of none).
+    fn frequency_of(&self, term: &Term) -> u32 {
+        self.ids
+            .get(term)
+            .map_or(0, |&id| self.frequency[id as usize])
+    }
+}
+
+/// One worker's buffers for comparing a complaint with its candidates, reused from one complaint to the next:
+/// the complaint's weights spread over the vocabulary, so each candidate is compared by looking its own terms
+/// up (one pass over the candidate, no merge and no allocation per pair).
+struct Scratch {
+    weight: Vec<f32>,
+    candidates: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(vocabulary: usize) -> Scratch {
+        Scratch {
+            weight: vec![0.0; vocabulary],
+            candidates: Vec::new(),
+        }
+    }
+
+    /// [`similarity`] of the complaint whose weights are spread (`a`) with `b`.
+    fn similarity(&self, a: &Profile, b: &Profile, kind: Similarity) -> f32 {
+        if conflicting_specifics(&a.specifics, &b.specifics) {
+            return 0.0;
+        }
+        let (mut shared, mut shared_squares) = (0.0f32, 0.0f32);
+        for &(t, w) in &b.terms {
+            // Weights depend on the term only: a shared term weighs the same in both.
+            let present = (self.weight[t as usize] > 0.0) as u32 as f32;
+            shared += present * w;
+            shared_squares += present * w * w;
+        }
+        combine(a, b, shared, shared_squares, kind)
+    }
+}
+
+/// The `count` rarest of `terms` (ids) that some other complaint also has.
+fn rarest_shared(terms: &[u32], frequency: &[u32], count: usize) -> Vec<u32> {
+    let mut shared: Vec<(u32, u32)> = terms
         .iter()
-        .map(|t| (document_frequency[t], *t))
+        .map(|&t| (frequency[t as usize], t))
         .filter(|&(df, _)| df >= 2)
         .collect();
     shared.sort_unstable();
@@ -336,6 +410,11 @@ fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
             }
         }
     }
+    combine(a, b, shared, shared_squares, kind)
+}
+
+/// The similarity of two complaints from the weight of the terms they share.
+fn combine(a: &Profile, b: &Profile, shared: f32, shared_squares: f32, kind: Similarity) -> f32 {
     if shared == 0.0 {
         return 0.0;
     }
@@ -460,7 +539,7 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
     if candidates.len() == 1 {
         return candidates[0];
     }
-    let mut centre: FxHashMap<Term, f32> = FxHashMap::default();
+    let mut centre: FxHashMap<u32, f32> = FxHashMap::default();
     for &i in members {
         for &(t, w) in &profiles[i].terms {
             *centre.entry(t).or_default() += w;
