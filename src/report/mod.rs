@@ -176,8 +176,13 @@ pub fn build_report(
             histogram[((confidence.clamp(0.0, 1.0) * 10.0) as usize).min(9)] += 1;
         }
         if !row.label.is_empty() {
-            // Single characters (打, 找, 办) say little on their own in a report.
-            counts.add(&row.label, words.iter().filter(|w| w.chars().count() > 1));
+            // Single characters (打, 找, 办) say little on their own in a report, nor do figures (2023, 30).
+            counts.add(
+                &row.label,
+                words
+                    .iter()
+                    .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_ascii_digit())),
+            );
         }
     }
     let mut key_words = counts.keywords(options.words_per_category);
