@@ -368,6 +368,9 @@ impl Sample {
 /// Candidate pairs below the threshold kept per complaint, for `join_lone_complaints`.
 const WEAK_PER_COMPLAINT: usize = 3;
 
+/// A group's centre (term id → summed unit weights), its members' specifics, and the centre's squared norm.
+type Centre = (FxHashMap<u32, f32>, Vec<Term>, f32);
+
 /// Second pass: a complaint left alone joins the group of a complaint it is somewhat like (an edge, most
 /// similar first) when its terms carry at least `coverage` of the weight of the group's centre (the sum of
 /// the members' unit vectors, squared weights). A problem mentioned in passing inside a long complaint about
@@ -393,7 +396,7 @@ fn join_lone_complaints(
         return;
     }
     // Centres of the groups some lone complaint is near, with their members' specifics.
-    let mut centres: FxHashMap<usize, (FxHashMap<u32, f32>, Vec<Term>, f32)> = FxHashMap::default();
+    let mut centres: FxHashMap<usize, Centre> = FxHashMap::default();
     for &(_, root) in &lone_edges {
         centres.entry(root).or_default();
     }

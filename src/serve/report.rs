@@ -28,7 +28,7 @@ async fn report(State(state): State<AppState>, caller: Caller) -> Result<Html<St
         ..ReportOptions::default()
     };
     let page = tokio::task::spawn_blocking(move || {
-        let report = build_report(&batch, &[], &[options.source.clone()], &options);
+        let report = build_report(&batch, &[], std::slice::from_ref(&options.source), &options);
         html::render(&report.with_store(section))
     })
     .await
