@@ -6,7 +6,8 @@
 //! name, 城镇土地使用税, 消防验收) weighs far more than what every complaint of a topic says. Two complaints are
 //! the same problem when their [`Similarity`] reaches [`ClusterParams::threshold`]; groups are joined along
 //! such pairs, most similar first, as long as the two groups' first members are alike too (`link`), so that
-//! look-alike problems cannot chain into one.
+//! look-alike problems cannot chain into one. A complaint still alone then joins a group whose centre its terms
+//! cover (`join_lone_complaints`): a problem mentioned in passing inside a long complaint about other things.
 //!
 //! Comparing every pair is quadratic. Instead each complaint is indexed under its few rarest shared terms
 //! ([`ClusterParams::keys_per_complaint`]), which two complaints about one problem almost always have in
@@ -853,6 +854,65 @@ mod tests {
             "{:?}",
             road.key_words
         );
+    }
+
+    #[test]
+    fn a_problem_mentioned_in_passing_joins_its_group() {
+        let mut complaints = background();
+        for (id, text) in [
+            (
+                "f1",
+                "新厂房消防验收排期太长，排了四个月还没排上，设备到位却不能投产",
+            ),
+            ("f2", "消防驗收一直排不上號，新廠房建好半年了不能投產"),
+            (
+                "f3",
+                "来电人反映：新建厂房消防验收排期过长，请求加快安排消防验收",
+            ),
+            (
+                "long",
+                "我公司今年困难很多：招工难，熟练工缺口近百人；银行续贷审批很慢，过桥资金成本高；\
+                 新厂房消防验收排了四个月还没排上，新生产线无法投产；园区食堂也不够用，员工意见很大。",
+            ),
+        ] {
+            complaints.push(complaint(id, text));
+        }
+        let group_of = |clustering: &Clustering, id: &str| {
+            clustering.cluster_of[complaints.iter().position(|c| c.id == id).unwrap()]
+        };
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f2"));
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f3"));
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "long"));
+        // Without the second pass the long complaint stays alone: cosine alone does not reach it.
+        let strict = ClusterParams {
+            lone_coverage: 2.0,
+            ..ClusterParams::default()
+        };
+        let clustering = cluster(&complaints, &strict);
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f3"));
+        assert_ne!(group_of(&clustering, "f1"), group_of(&clustering, "long"));
+    }
+
+    #[test]
+    fn a_lone_complaint_about_another_road_does_not_join() {
+        let mut complaints = background();
+        for (id, text) in [
+            ("h1", "高新区黄河路路灯长期不亮，员工下夜班不安全"),
+            ("h2", "黃河路的路燈壞了一年多了，晚上黑漆漆的"),
+            (
+                "h3",
+                "来电人反映：黄河路路灯损坏，夜间一片漆黑，请修复黄河路路灯",
+            ),
+            ("c1", "长江路路灯长期不亮，夜里员工回家不安全，请修复"),
+        ] {
+            complaints.push(complaint(id, text));
+        }
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        let group_of =
+            |id: &str| clustering.cluster_of[complaints.iter().position(|c| c.id == id).unwrap()];
+        assert_eq!(group_of("h1"), group_of("h3"));
+        assert_ne!(group_of("h1"), group_of("c1"));
     }
 
     #[test]
