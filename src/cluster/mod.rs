@@ -727,8 +727,8 @@ fn describe(
     }
 }
 
-/// The member most like the group as a whole: highest cosine with the sum of the members' vectors. Members of
-/// the batch at hand are preferred, so the id can be looked up in it.
+/// The member most like the rest of the group: highest cosine with the sum of the other members' vectors.
+/// Members of the batch at hand are preferred, so the id can be looked up in it.
 fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profile]) -> usize {
     let current: Vec<usize> = members
         .iter()
@@ -754,7 +754,8 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
         let dot: f32 = profile
             .terms
             .iter()
-            .map(|(t, w)| w * centre.get(t).copied().unwrap_or(0.0))
+            // Its own weight left out of the sum: a long complaint would otherwise be most like itself.
+            .map(|(t, w)| w * (centre.get(t).copied().unwrap_or(0.0) - w))
             .sum();
         dot / profile.sum_squares.sqrt().max(f32::MIN_POSITIVE)
     };
@@ -871,8 +872,8 @@ mod tests {
             ),
             (
                 "long",
-                "我公司今年困难很多：招工难，熟练工缺口近百人；银行续贷审批很慢，过桥资金成本高；\
-                 新厂房消防验收排了四个月还没排上，新生产线无法投产；园区食堂也不够用，员工意见很大。",
+                "我公司今年经营压力很大：原材料铜价上涨三成，海外客户压价，利润越来越薄；仓库租约到期房东\
+                 要涨租金；新厂房消防验收也排了四个月；食堂承包商换了三次，饭菜质量差，技术骨干走了好几个。",
             ),
         ] {
             complaints.push(complaint(id, text));
@@ -884,6 +885,9 @@ mod tests {
         assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f2"));
         assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f3"));
         assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "long"));
+        let group = &clustering.clusters[group_of(&clustering, "f1")];
+        assert_eq!(group.members.len(), 4, "nothing else joins");
+        assert_ne!(complaints[group.representative].id, "long");
         // Without the second pass the long complaint stays alone: cosine alone does not reach it.
         let strict = ClusterParams {
             lone_coverage: 2.0,
