@@ -47,6 +47,10 @@ pub struct ClustersArgs {
     /// Complaints at least this similar are the same problem (0–1).
     #[arg(long, default_value_t = ClusterParams::default().threshold)]
     pub threshold: f32,
+    /// A complaint left alone joins a group when its words carry this share of the group's centre (0–1; above 1:
+    /// never).
+    #[arg(long, default_value_t = ClusterParams::default().lone_coverage)]
+    pub lone_coverage: f32,
     /// Two neighbouring words also count as a term.
     #[arg(long)]
     pub word_pairs: bool,
@@ -71,6 +75,11 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
         (0.0..=1.0).contains(&args.threshold),
         "--threshold must be within 0..1, got {}",
         args.threshold
+    );
+    anyhow::ensure!(
+        args.lone_coverage >= 0.0,
+        "--lone-coverage must not be negative, got {}",
+        args.lone_coverage
     );
     let options = ReadOptions {
         format: args.input_format,
@@ -112,6 +121,7 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
         threshold: args.threshold,
         word_pairs: args.word_pairs,
         background: !args.no_background,
+        lone_coverage: args.lone_coverage,
         ..Default::default()
     };
     let clustering = cluster(&complaints, &params);

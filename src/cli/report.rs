@@ -5,8 +5,11 @@ use super::input::load_model;
 use crate::cluster::{ComplaintColumns, read_complaints};
 use crate::io::{EncodingChoice, InputFormat, ReadOptions};
 use crate::report::{
-    ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, write_report,
+    ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, store_section,
+    write_report,
 };
+use crate::store::{Backend, parse_url, time};
+use anyhow::Context;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +26,8 @@ pub struct ReportArgs {
     /// Earlier batches (columns id, text, optional date and enterprise): problems raised there again are marked.
     #[arg(long, num_args = 1..)]
     pub previous: Vec<PathBuf>,
-    /// The case store, for per-department open / overdue / closed figures.
+    /// The case store (a SQLite file or postgres:// URL): adds per department open / overdue / closed on time /
+    /// returned and median days to close.
     #[arg(long)]
     pub store: Option<String>,
     /// `report.html`, `report.json` or `report.xlsx`.
@@ -63,12 +67,6 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    if args.store.is_some() {
-        anyhow::bail!(
-            "--store: this build has no case store yet, so per-department case figures cannot be reported; \
-             run without --store"
-        );
-    }
     let pipeline = load_model(args.model.as_deref())?;
     let options = ReadOptions {
         format: args.input_format,
@@ -115,7 +113,22 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         recurring_shown: args.problems,
         ..Default::default()
     };
-    let report = build_report(&batch, &previous, &batch_names, &report_options);
+    let mut report = build_report(&batch, &previous, &batch_names, &report_options);
+    if let Some(url) = &args.store {
+        // Opening a SQLite file that is not there would make an empty store and report nothing on it.
+        if let (sqlx_url, Backend::Sqlite) = parse_url(url) {
+            let path = sqlx_url.trim_start_matches("sqlite://");
+            let path = path.split_once('?').map_or(path, |(path, _)| path);
+            if !Path::new(path).exists() {
+                anyhow::bail!("--store {url}: no such case store (the file does not exist)");
+            }
+        }
+        let section = super::cases::with_store(url, async |store| {
+            Ok(store_section(store, &pipeline.routing, time::now()).await?)
+        })
+        .context("--store: cannot read the case store's figures")?;
+        report = report.with_store(section);
+    }
     let format = args
         .format
         .unwrap_or_else(|| ReportFormat::from_path(&args.output));

@@ -6,7 +6,8 @@
 //! name, 城镇土地使用税, 消防验收) weighs far more than what every complaint of a topic says. Two complaints are
 //! the same problem when their [`Similarity`] reaches [`ClusterParams::threshold`]; groups are joined along
 //! such pairs, most similar first, as long as the two groups' first members are alike too (`link`), so that
-//! look-alike problems cannot chain into one.
+//! look-alike problems cannot chain into one. A complaint still alone then joins a group whose centre its terms
+//! cover (`join_lone_complaints`): a problem mentioned in passing inside a long complaint about other things.
 //!
 //! Comparing every pair is quadratic. Instead each complaint is indexed under its few rarest shared terms
 //! ([`ClusterParams::keys_per_complaint`]), which two complaints about one problem almost always have in
@@ -70,19 +71,30 @@ pub struct ClusterParams {
     pub word_pairs: bool,
     /// Whether the team's corpus adds to the batch's document frequencies ([`background`]).
     pub background: bool,
+    /// A key held by at most this many complaints makes its complaints candidates by itself; under a more
+    /// common key, candidates must share two keys.
+    pub rare_key_complaints: usize,
+    /// A complaint left alone joins a group when it is at least this similar to one member…
+    pub lone_floor: f32,
+    /// …and its terms carry at least this share of the weight of the group's centre (see
+    /// `join_lone_complaints`): a problem mentioned in passing inside a long complaint.
+    pub lone_coverage: f32,
 }
 
 impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
             similarity: Similarity::Cosine,
-            threshold: 0.28,
+            threshold: 0.30,
             keys_per_complaint: 10,
             leaders_per_key: 24,
             sample_per_group: 5,
             key_words: 5,
             word_pairs: false,
             background: true,
+            rare_key_complaints: 8,
+            lone_floor: 0.15,
+            lone_coverage: 0.4,
         }
     }
 }
@@ -136,8 +148,8 @@ pub struct Clustering {
 
 /// A complaint's weighted terms.
 struct Profile {
-    /// Ordinary terms with their weights, sorted by term.
-    terms: Vec<(Term, f32)>,
+    /// Ordinary terms (ids in the [`Vocabulary`]) with their weights, sorted by id.
+    terms: Vec<(u32, f32)>,
     /// Specific terms (roads, taxes), sorted: they only veto (see `similarity`).
     specifics: Vec<Term>,
     sum: f32,
@@ -163,74 +175,110 @@ pub fn cluster_with_terms(
 ) -> Clustering {
     assert_eq!(complaints.len(), terms.len(), "one term list per complaint");
     let analyzer = TermAnalyzer::shared();
-    let document_frequency = document_frequencies(&terms);
+    let vocabulary = Vocabulary::of(&terms);
     let prior = params
         .background
         .then(|| background::background(params.word_pairs));
     let prior_frequency = |t: &Term| prior.map_or(0, |p| p.frequency.get(t).copied().unwrap_or(0));
     let n = (complaints.len() as u32 + prior.map_or(0, |p| p.documents)).max(1) as f32;
     let idf = |df: u32| (n / df as f32).ln() + 1.0;
-    let profiles: Vec<Profile> = terms
+    let weights: Vec<f32> = vocabulary
+        .terms
         .par_iter()
+        .zip(&vocabulary.frequency)
+        .map(|(t, &df)| idf(df + prior_frequency(t)))
+        .collect();
+    let (profiles, keys): (Vec<Profile>, Vec<Vec<u32>>) = terms
+        .into_par_iter()
         .map(|terms| {
             // Specifics sort last (their top bit is set); their words already count as ordinary terms.
             let ordinary = terms.partition_point(|&t| specific_kind(t).is_none());
             let specifics = terms[ordinary..].to_vec();
-            let terms: Vec<(Term, f32)> = terms[..ordinary]
-                .iter()
-                .map(|&t| (t, idf(document_frequency[&t] + prior_frequency(&t))))
-                .collect();
+            let mut ids: Vec<u32> = terms[..ordinary].iter().map(|t| vocabulary.id(t)).collect();
+            ids.sort_unstable();
+            let keys = rarest_shared(&ids, &vocabulary.frequency, params.keys_per_complaint);
+            let terms: Vec<(u32, f32)> = ids.iter().map(|&id| (id, weights[id as usize])).collect();
             let sum = terms.iter().map(|(_, w)| w).sum();
             let sum_squares = terms.iter().map(|(_, w)| w * w).sum();
-            Profile {
+            let profile = Profile {
                 terms,
                 specifics,
                 sum,
                 sum_squares,
-            }
+            };
+            (profile, keys)
         })
-        .collect();
-    let keys: Vec<Vec<Term>> = terms
-        .par_iter()
-        .map(|terms| rarest_shared(terms, &document_frequency, params.keys_per_complaint))
-        .collect();
-    drop(terms);
-    let mut postings: FxHashMap<Term, Vec<u32>> = FxHashMap::default();
+        .unzip();
+    let mut postings: Vec<Vec<u32>> = vec![Vec::new(); vocabulary.terms.len()];
     for (i, keys) in keys.iter().enumerate() {
         for &key in keys {
-            postings.entry(key).or_default().push(i as u32);
+            postings[key as usize].push(i as u32);
         }
     }
+    let floor = params.lone_floor.min(params.threshold);
+    let packed = Packed::of(&profiles);
     let mut edges: Vec<(f32, u32, u32)> = (0..complaints.len())
         .into_par_iter()
-        .flat_map_iter(|i| {
-            let mut candidates: Vec<u32> = Vec::new();
-            for key in &keys[i] {
-                let posting = &postings[key];
-                let leaders = &posting[..posting.len().min(params.leaders_per_key)];
-                candidates.extend(leaders.iter().copied().filter(|&j| (j as usize) < i));
-            }
-            candidates.sort_unstable();
-            // Only complaints sharing two keys are compared (one when a complaint has a single key): a word of
-            // three or more characters shared is already three keys (the word and its pieces), and most
-            // complaints that share one rare term only share nothing else.
-            let needed = keys[i].len().min(2);
-            let candidates: Vec<u32> = candidates
-                .chunk_by(|a, b| a == b)
-                .filter(|run| run.len() >= needed)
-                .map(|run| run[0])
-                .collect();
-            let profiles = &profiles;
-            candidates.into_iter().filter_map(move |j| {
-                let s = similarity(&profiles[i], &profiles[j as usize], params.similarity);
-                (s >= params.threshold).then_some((s, j, i as u32))
-            })
-        })
+        .map_init(
+            || Scratch::new(vocabulary.terms.len()),
+            |scratch, i| {
+                scratch.candidates.clear();
+                for &key in &keys[i] {
+                    let posting = &postings[key as usize];
+                    let leaders = &posting[..posting.len().min(params.leaders_per_key)];
+                    let earlier = leaders.iter().copied().filter(|&j| (j as usize) < i);
+                    scratch.candidates.extend(earlier.clone());
+                    if posting.len() <= params.rare_key_complaints {
+                        // A rare key counts twice: sharing it alone makes a candidate.
+                        scratch.candidates.extend(earlier);
+                    }
+                }
+                scratch.candidates.sort_unstable();
+                // Only complaints sharing two keys are compared (one when a complaint has a single key, or the
+                // key is rare): a word of three or more characters shared is already three keys (the word and
+                // its pieces), and most complaints that share one common term share nothing else.
+                let needed = keys[i].len().min(2);
+                let profile = &profiles[i];
+                scratch.mark(profile, true);
+                let mut found = Vec::new();
+                let mut weak: [(f32, u32); WEAK_PER_COMPLAINT] = [(0.0, 0); WEAK_PER_COMPLAINT];
+                for run in scratch.candidates.chunk_by(|a, b| a == b) {
+                    if run.len() < needed {
+                        continue;
+                    }
+                    let j = run[0];
+                    let s = scratch.similarity(
+                        profile,
+                        &profiles,
+                        &packed,
+                        j as usize,
+                        params.similarity,
+                    );
+                    if s >= params.threshold {
+                        found.push((s, j, i as u32));
+                    } else if s >= floor && s > weak[WEAK_PER_COMPLAINT - 1].0 {
+                        weak[WEAK_PER_COMPLAINT - 1] = (s, j);
+                        weak.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+                    }
+                }
+                scratch.mark(profile, false);
+                found.extend(
+                    weak.iter()
+                        .filter(|(s, _)| *s > 0.0)
+                        .map(|&(s, j)| (s, j, i as u32)),
+                );
+                found
+            },
+        )
+        .flatten_iter()
         .collect();
-    let groups = link(&mut edges, &profiles, params);
+    edges.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let strong = edges.partition_point(|e| e.0 >= params.threshold);
+    let mut groups = link(&edges[..strong], &profiles, params);
+    join_lone_complaints(&edges, &profiles, &mut groups, params.lone_coverage);
     let weight_of_word = |word: &str| {
         let t = term_of(word);
-        idf(document_frequency.get(&t).copied().unwrap_or(1) + prior_frequency(&t))
+        idf(vocabulary.frequency_of(&t).max(1) + prior_frequency(&t))
     };
     describe(
         complaints,
@@ -246,69 +294,286 @@ pub fn cluster_with_terms(
 /// end is similar enough to one of the other group's first members ([`ClusterParams::sample_per_group`]):
 /// plain single linkage would chain look-alikes into one huge group over a large batch (a complaint like a
 /// second, like a third about something else), while this keeps each group near where it started.
-fn link(edges: &mut [(f32, u32, u32)], profiles: &[Profile], params: &ClusterParams) -> UnionFind {
-    edges.par_sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+fn link(edges: &[(f32, u32, u32)], profiles: &[Profile], params: &ClusterParams) -> UnionFind {
     let mut groups = UnionFind::new(profiles.len());
-    // The first members of each group of more than one, by input order, kept under its root.
-    let mut samples: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    // The first members of each group, by input order, kept under its root: in place, no allocation.
+    let mut samples: Vec<Sample> = (0..profiles.len() as u32).map(Sample::one).collect();
+    let sample_size = params.sample_per_group.clamp(1, SAMPLE_CAPACITY);
     // Pairs of groups found too far apart, not checked again (a group's first members seldom change later).
     let mut refused: FxHashSet<(usize, usize)> = FxHashSet::default();
-    let close = |member: u32, sample: &[u32]| {
-        sample.iter().any(|&other| {
-            similarity(
-                &profiles[member as usize],
-                &profiles[other as usize],
-                params.similarity,
-            ) >= params.threshold
-        })
+    // Whether `member` is like one of `sample`; `partner` (the edge's other end) is known to be.
+    let close = |member: u32, partner: u32, sample: &Sample| {
+        let sample = sample.members();
+        sample.contains(&partner)
+            || sample.iter().any(|&other| {
+                similarity(
+                    &profiles[member as usize],
+                    &profiles[other as usize],
+                    params.similarity,
+                ) >= params.threshold
+            })
     };
     for &(_, a, b) in edges.iter() {
         let (root_a, root_b) = (groups.find(a as usize), groups.find(b as usize));
         if root_a == root_b || refused.contains(&(root_a.min(root_b), root_a.max(root_b))) {
             continue;
         }
-        let sample_a = samples
-            .remove(&root_a)
-            .unwrap_or_else(|| vec![root_a as u32]);
-        let sample_b = samples
-            .remove(&root_b)
-            .unwrap_or_else(|| vec![root_b as u32]);
-        if !(close(a, &sample_b) && close(b, &sample_a)) {
+        if !(close(a, b, &samples[root_b]) && close(b, a, &samples[root_a])) {
             refused.insert((root_a.min(root_b), root_a.max(root_b)));
-            samples.insert(root_a, sample_a);
-            samples.insert(root_b, sample_b);
             continue;
         }
+        let sample = samples[root_a].merged(&samples[root_b], sample_size);
         let root = groups.union(root_a, root_b);
-        let mut sample = sample_a;
-        sample.extend(sample_b);
-        sample.sort_unstable();
-        sample.truncate(params.sample_per_group);
-        samples.insert(root, sample);
+        samples[root] = sample;
     }
     groups
 }
 
-/// In how many complaints each term occurs.
-fn document_frequencies(terms: &[Vec<Term>]) -> FxHashMap<Term, u32> {
-    let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
-    all.par_sort_unstable();
-    let mut frequencies = FxHashMap::with_capacity_and_hasher(all.len() / 4, Default::default());
-    for run in all.chunk_by(|a, b| a == b) {
-        frequencies.insert(run[0], run.len() as u32);
-    }
-    frequencies
+/// Most members a group's sample holds.
+const SAMPLE_CAPACITY: usize = 8;
+
+/// A group's first members, in input order.
+#[derive(Clone, Copy)]
+struct Sample {
+    members: [u32; SAMPLE_CAPACITY],
+    len: u8,
 }
 
-/// The `count` rarest of `terms` that some other complaint also has.
-fn rarest_shared(
-    terms: &[Term],
-    document_frequency: &FxHashMap<Term, u32>,
-    count: usize,
-) -> Vec<Term> {
-    let mut shared: Vec<(u32, Term)> = terms
+impl Sample {
+    fn one(member: u32) -> Sample {
+        let mut members = [0; SAMPLE_CAPACITY];
+        members[0] = member;
+        Sample { members, len: 1 }
+    }
+
+    fn members(&self) -> &[u32] {
+        &self.members[..self.len as usize]
+    }
+
+    /// The first `size` members of both.
+    fn merged(&self, other: &Sample, size: usize) -> Sample {
+        let mut all: Vec<u32> = Vec::with_capacity(2 * SAMPLE_CAPACITY);
+        all.extend_from_slice(self.members());
+        all.extend_from_slice(other.members());
+        all.sort_unstable();
+        all.truncate(size);
+        let mut members = [0; SAMPLE_CAPACITY];
+        members[..all.len()].copy_from_slice(&all);
+        Sample {
+            members,
+            len: all.len() as u8,
+        }
+    }
+}
+
+/// Candidate pairs below the threshold kept per complaint, for `join_lone_complaints`.
+const WEAK_PER_COMPLAINT: usize = 3;
+
+/// A group's centre (term id → summed unit weights), its members' specifics, and the centre's squared norm.
+type Centre = (FxHashMap<u32, f32>, Vec<Term>, f32);
+
+/// Second pass: a complaint left alone joins the group of a complaint it is somewhat like (an edge, most
+/// similar first) when its terms carry at least `coverage` of the weight of the group's centre (the sum of
+/// the members' unit vectors, squared weights). A problem mentioned in passing inside a long complaint about
+/// other things is far from each member by cosine, but holds what the members share. Only a complaint alone
+/// joins, and the centres are those of the first pass, so groups cannot chain into one another; the road and
+/// tax veto holds against every member's specifics.
+fn join_lone_complaints(
+    edges: &[(f32, u32, u32)],
+    profiles: &[Profile],
+    groups: &mut UnionFind,
+    coverage: f32,
+) {
+    let mut lone_edges: Vec<(u32, usize)> = Vec::new();
+    for &(_, a, b) in edges {
+        let (size_a, size_b) = (groups.size(a as usize), groups.size(b as usize));
+        if size_a == 1 && size_b > 1 {
+            lone_edges.push((a, groups.find(b as usize)));
+        } else if size_b == 1 && size_a > 1 {
+            lone_edges.push((b, groups.find(a as usize)));
+        }
+    }
+    if lone_edges.is_empty() {
+        return;
+    }
+    // Centres of the groups some lone complaint is near, with their members' specifics.
+    let mut centres: FxHashMap<usize, Centre> = FxHashMap::default();
+    for &(_, root) in &lone_edges {
+        centres.entry(root).or_default();
+    }
+    for (i, profile) in profiles.iter().enumerate() {
+        let root = groups.find(i);
+        if let Some((centre, specifics, _)) = centres.get_mut(&root) {
+            let norm = profile.sum_squares.sqrt().max(f32::MIN_POSITIVE);
+            for &(t, w) in &profile.terms {
+                *centre.entry(t).or_default() += w / norm;
+            }
+            specifics.extend_from_slice(&profile.specifics);
+        }
+    }
+    for (centre, specifics, total) in centres.values_mut() {
+        specifics.sort_unstable();
+        specifics.dedup();
+        *total = centre.values().map(|w| w * w).sum();
+    }
+    let mut joined: FxHashSet<u32> = FxHashSet::default();
+    for (lone, root) in lone_edges {
+        if joined.contains(&lone) {
+            continue;
+        }
+        let (centre, specifics, total) = &centres[&root];
+        let profile = &profiles[lone as usize];
+        if conflicting_specifics(&profile.specifics, specifics) {
+            continue;
+        }
+        let covered: f32 = profile
+            .terms
+            .iter()
+            .filter_map(|(t, _)| centre.get(t))
+            .map(|w| w * w)
+            .sum();
+        if covered >= coverage * total {
+            groups.union(lone as usize, root);
+            joined.insert(lone);
+        }
+    }
+}
+
+/// The distinct terms of all complaints, numbered densely (so that a complaint's terms index arrays rather
+/// than hash maps where speed matters), with the number of complaints each occurs in.
+struct Vocabulary {
+    /// Sorted.
+    terms: Vec<Term>,
+    frequency: Vec<u32>,
+    ids: FxHashMap<Term, u32>,
+}
+
+impl Vocabulary {
+    fn of(terms: &[Vec<Term>]) -> Vocabulary {
+        let mut all: Vec<Term> = terms.iter().flatten().copied().collect();
+        all.par_sort_unstable();
+        let mut vocabulary = Vocabulary {
+            terms: Vec::new(),
+            frequency: Vec::new(),
+            ids: FxHashMap::with_capacity_and_hasher(all.len() / 8, Default::default()),
+        };
+        for run in all.chunk_by(|a, b| a == b) {
+            vocabulary.ids.insert(run[0], vocabulary.terms.len() as u32);
+            vocabulary.terms.push(run[0]);
+            vocabulary.frequency.push(run.len() as u32);
+        }
+        vocabulary
+    }
+
+    /// The id of a term of one of the complaints.
+    fn id(&self, term: &Term) -> u32 {
+        self.ids[term]
+    }
+
+    /// In how many complaints a term occurs (0 for a term of none).
+    fn frequency_of(&self, term: &Term) -> u32 {
+        self.ids
+            .get(term)
+            .map_or(0, |&id| self.frequency[id as usize])
+    }
+}
+
+/// One worker's buffers for comparing a complaint with its candidates, reused from one complaint to the next:
+/// the complaint's terms marked in a bit set over the vocabulary (small enough to stay in cache), so each
+/// candidate is compared by looking its own terms up — one pass over the candidate, no merge and no
+/// allocation per pair.
+struct Scratch {
+    present: Vec<u64>,
+    candidates: Vec<u32>,
+}
+
+impl Scratch {
+    fn new(vocabulary: usize) -> Scratch {
+        Scratch {
+            present: vec![0; vocabulary.div_ceil(64)],
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Marks (or unmarks) the terms of the complaint the candidates are compared with.
+    fn mark(&mut self, profile: &Profile, on: bool) {
+        for &(t, _) in &profile.terms {
+            let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
+            if on {
+                self.present[word] |= bit;
+            } else {
+                self.present[word] &= !bit;
+            }
+        }
+    }
+
+    /// [`similarity`] of the marked complaint `a` with complaint `b`, read from `packed`.
+    fn similarity(
+        &self,
+        a: &Profile,
+        profiles: &[Profile],
+        packed: &Packed,
+        b: usize,
+        kind: Similarity,
+    ) -> f32 {
+        if packed.with_specifics[b] && conflicting_specifics(&a.specifics, &profiles[b].specifics) {
+            return 0.0;
+        }
+        let (mut shared, mut shared_squares) = (0.0f32, 0.0f32);
+        for &(t, w) in packed.terms(b) {
+            // Weights depend on the term only: a shared term weighs the same in both.
+            let present = ((self.present[t as usize / 64] >> (t % 64)) & 1) as f32;
+            shared += present * w;
+            shared_squares += present * w * w;
+        }
+        let (sum, sum_squares) = packed.sums[b];
+        combine(
+            (a.sum, a.sum_squares),
+            (sum, sum_squares),
+            shared,
+            shared_squares,
+            kind,
+        )
+    }
+}
+
+/// Every complaint's terms in one array, with their sums: in the candidate loop each candidate is a random
+/// access, and reading one array in the order of the (sorted) candidates costs far fewer cache misses than a
+/// separate allocation per complaint.
+struct Packed {
+    terms: Vec<(u32, f32)>,
+    /// Where each complaint's terms start; one more at the end.
+    start: Vec<usize>,
+    sums: Vec<(f32, f32)>,
+    with_specifics: Vec<bool>,
+}
+
+impl Packed {
+    fn of(profiles: &[Profile]) -> Packed {
+        let mut packed = Packed {
+            terms: Vec::with_capacity(profiles.iter().map(|p| p.terms.len()).sum()),
+            start: Vec::with_capacity(profiles.len() + 1),
+            sums: profiles.iter().map(|p| (p.sum, p.sum_squares)).collect(),
+            with_specifics: profiles.iter().map(|p| !p.specifics.is_empty()).collect(),
+        };
+        for profile in profiles {
+            packed.start.push(packed.terms.len());
+            packed.terms.extend_from_slice(&profile.terms);
+        }
+        packed.start.push(packed.terms.len());
+        packed
+    }
+
+    fn terms(&self, complaint: usize) -> &[(u32, f32)] {
+        &self.terms[self.start[complaint]..self.start[complaint + 1]]
+    }
+}
+
+/// The `count` rarest of `terms` (ids) that some other complaint also has.
+fn rarest_shared(terms: &[u32], frequency: &[u32], count: usize) -> Vec<u32> {
+    let mut shared: Vec<(u32, u32)> = terms
         .iter()
-        .map(|t| (document_frequency[t], *t))
+        .map(|&t| (frequency[t as usize], t))
         .filter(|&(df, _)| df >= 2)
         .collect();
     shared.sort_unstable();
@@ -336,13 +601,31 @@ fn similarity(a: &Profile, b: &Profile, kind: Similarity) -> f32 {
             }
         }
     }
+    combine(
+        (a.sum, a.sum_squares),
+        (b.sum, b.sum_squares),
+        shared,
+        shared_squares,
+        kind,
+    )
+}
+
+/// The similarity of two complaints from the weight of the terms they share.
+/// `a` and `b` are each complaint's (sum, sum of squares) of weights.
+fn combine(
+    a: (f32, f32),
+    b: (f32, f32),
+    shared: f32,
+    shared_squares: f32,
+    kind: Similarity,
+) -> f32 {
     if shared == 0.0 {
         return 0.0;
     }
     match kind {
-        Similarity::Cosine => shared_squares / (a.sum_squares * b.sum_squares).sqrt(),
-        Similarity::Overlap => shared / a.sum.min(b.sum),
-        Similarity::Jaccard => shared / (a.sum + b.sum - shared),
+        Similarity::Cosine => shared_squares / (a.1 * b.1).sqrt(),
+        Similarity::Overlap => shared / a.0.min(b.0),
+        Similarity::Jaccard => shared / (a.0 + b.0 - shared),
     }
 }
 
@@ -444,8 +727,8 @@ fn describe(
     }
 }
 
-/// The member most like the group as a whole: highest cosine with the sum of the members' vectors. Members of
-/// the batch at hand are preferred, so the id can be looked up in it.
+/// The member most like the rest of the group: highest cosine with the sum of the other members' vectors.
+/// Members of the batch at hand are preferred, so the id can be looked up in it.
 fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profile]) -> usize {
     let current: Vec<usize> = members
         .iter()
@@ -460,7 +743,7 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
     if candidates.len() == 1 {
         return candidates[0];
     }
-    let mut centre: FxHashMap<Term, f32> = FxHashMap::default();
+    let mut centre: FxHashMap<u32, f32> = FxHashMap::default();
     for &i in members {
         for &(t, w) in &profiles[i].terms {
             *centre.entry(t).or_default() += w;
@@ -471,7 +754,8 @@ fn representative(members: &[usize], complaints: &[Complaint], profiles: &[Profi
         let dot: f32 = profile
             .terms
             .iter()
-            .map(|(t, w)| w * centre.get(t).copied().unwrap_or(0.0))
+            // Its own weight left out of the sum: a long complaint would otherwise be most like itself.
+            .map(|(t, w)| w * (centre.get(t).copied().unwrap_or(0.0) - w))
             .sum();
         dot / profile.sum_squares.sqrt().max(f32::MIN_POSITIVE)
     };
@@ -505,7 +789,12 @@ fn key_words(
     let needed = (sample.len() as f32 * 0.3).ceil().max(2.0) as usize;
     let mut scored: Vec<(f32, String)> = in_members
         .into_iter()
-        .filter(|(word, members)| *members >= needed && word.chars().count() > 1)
+        .filter(|(word, members)| {
+            // A bare figure (12, 2023) reads as nothing on its own in a list of key words.
+            *members >= needed
+                && word.chars().count() > 1
+                && !word.chars().all(|c| c.is_ascii_digit())
+        })
         .map(|(word, members)| (members as f32 * weight_of_word(&word), word))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -566,6 +855,68 @@ mod tests {
             "{:?}",
             road.key_words
         );
+    }
+
+    #[test]
+    fn a_problem_mentioned_in_passing_joins_its_group() {
+        let mut complaints = background();
+        for (id, text) in [
+            (
+                "f1",
+                "新厂房消防验收排期太长，排了四个月还没排上，设备到位却不能投产",
+            ),
+            ("f2", "消防驗收一直排不上號，新廠房建好半年了不能投產"),
+            (
+                "f3",
+                "来电人反映：新建厂房消防验收排期过长，请求加快安排消防验收",
+            ),
+            (
+                "long",
+                "我公司今年经营压力很大：原材料铜价上涨三成，海外客户压价，利润越来越薄；仓库租约到期房东\
+                 要涨租金；新厂房消防验收也排了四个月；食堂承包商换了三次，饭菜质量差，技术骨干走了好几个。",
+            ),
+        ] {
+            complaints.push(complaint(id, text));
+        }
+        let group_of = |clustering: &Clustering, id: &str| {
+            clustering.cluster_of[complaints.iter().position(|c| c.id == id).unwrap()]
+        };
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f2"));
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f3"));
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "long"));
+        let group = &clustering.clusters[group_of(&clustering, "f1")];
+        assert_eq!(group.members.len(), 4, "nothing else joins");
+        assert_ne!(complaints[group.representative].id, "long");
+        // Without the second pass the long complaint stays alone: cosine alone does not reach it.
+        let strict = ClusterParams {
+            lone_coverage: 2.0,
+            ..ClusterParams::default()
+        };
+        let clustering = cluster(&complaints, &strict);
+        assert_eq!(group_of(&clustering, "f1"), group_of(&clustering, "f3"));
+        assert_ne!(group_of(&clustering, "f1"), group_of(&clustering, "long"));
+    }
+
+    #[test]
+    fn a_lone_complaint_about_another_road_does_not_join() {
+        let mut complaints = background();
+        for (id, text) in [
+            ("h1", "高新区黄河路路灯长期不亮，员工下夜班不安全"),
+            ("h2", "黃河路的路燈壞了一年多了，晚上黑漆漆的"),
+            (
+                "h3",
+                "来电人反映：黄河路路灯损坏，夜间一片漆黑，请修复黄河路路灯",
+            ),
+            ("c1", "长江路路灯长期不亮，夜里员工回家不安全，请修复"),
+        ] {
+            complaints.push(complaint(id, text));
+        }
+        let clustering = cluster(&complaints, &ClusterParams::default());
+        let group_of =
+            |id: &str| clustering.cluster_of[complaints.iter().position(|c| c.id == id).unwrap()];
+        assert_eq!(group_of("h1"), group_of("h3"));
+        assert_ne!(group_of("h1"), group_of("c1"));
     }
 
     #[test]

@@ -20,6 +20,7 @@ const STOP_WORDS: &str = "
 比较 真的 确实 实在 的确 严重 影响 导致 造成 存在 出现 发生 进行 开展 给予 得到 获得 予以 尽快 及时 早日
 谢谢 感谢 您好 你好 无法 不能 不会 不要 没有 不是 一样 一起 继续 开始 结束 完成 情况下 时候 问一下 希望能
 尽早 早点 能够 得 地 者 啊 哎 嗯 到 去 来 看 做 用 想 知道 觉得 认为 发现 遇到 碰到 是不是 有没有 能不能
+嘅 咗 冇 唔 啲 佢 佢哋 我哋 你哋 嗰 嗰啲 咁 乜 乜嘢 嘢 喺 畀 俾 仲 先至 话 系 係 噉 咩 啦 嘞 喇 晒 咪 睇 攞 揾 几时
 ";
 
 /// The stop word list as a set.
@@ -29,8 +30,13 @@ pub fn stop_words() -> &'static FxHashSet<&'static str> {
 }
 
 /// Whether a word (of normalised text) can tell one problem from another: not a stop word, and holding a
-/// letter or a Chinese character (numbers, amounts and punctuation differ from one voice to the next).
+/// letter or a Chinese character, or a whole number of two digits or more (punctuation and single digits
+/// differ from one voice to the next; a bus line, a price or a year is shared by those who name it).
 pub fn is_content_word(word: &str) -> bool {
+    // A figure of two digits or more is an anchor (the 12 of 12路, 18 → 28 元); a single digit is noise.
+    if word.len() >= 2 && word.chars().all(|c| c.is_ascii_digit()) {
+        return true;
+    }
     word.chars().any(char::is_alphabetic)
         && !word.chars().all(|c| c.is_ascii_digit() || c == '.')
         && !stop_words().contains(word)
@@ -41,11 +47,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn function_words_numbers_and_punctuation_are_not_content() {
-        for word in ["的", "企业", "反映", "2023", "，", " ", "3.5"] {
+    fn function_words_single_digits_and_punctuation_are_not_content() {
+        for word in ["的", "企业", "反映", "3", "，", " ", "3.5", "嘅"] {
             assert!(!is_content_word(word), "{word}");
         }
-        for word in ["土地使用税", "消防验收", "罚款", "路", "etc"] {
+        for word in ["土地使用税", "消防验收", "罚款", "路", "etc", "12", "2023"] {
             assert!(is_content_word(word), "{word}");
         }
     }

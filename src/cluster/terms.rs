@@ -172,14 +172,15 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_and_numbers_are_left_out() {
-        let words =
-            TermAnalyzer::default().words("来电人反映：我公司2023年缴纳城镇土地使用税30万元");
+    fn stop_words_and_single_digits_are_left_out_figures_kept() {
+        let words = TermAnalyzer::default()
+            .words("来电人反映：我公司2023年缴纳城镇土地使用税30万元，第3次反映");
         assert!(words.contains(&"城镇土地使用税".to_string()), "{words:?}");
+        assert!(words.contains(&"30".to_string()), "{words:?}");
         assert!(
             !words
                 .iter()
-                .any(|w| w == "来电人" || w == "2023" || w == "我公司"),
+                .any(|w| w == "来电人" || w == "3" || w == "我公司"),
             "{words:?}"
         );
     }

@@ -22,6 +22,12 @@ impl UnionFind {
         x
     }
 
+    /// How many elements the set of `x` has.
+    pub fn size(&mut self, x: usize) -> usize {
+        let root = self.find(x);
+        self.size[root]
+    }
+
     /// Joins the sets of `a` and `b`; returns the joined set's root.
     pub fn union(&mut self, a: usize, b: usize) -> usize {
         let (mut a, mut b) = (self.find(a), self.find(b));

@@ -7,7 +7,7 @@
 //! layout, and everything interpolated goes through [`escape`].
 
 use super::svg;
-use super::{Problem, Report};
+use super::{Problem, Report, StoreDepartment, StoreSection};
 use std::fmt::Write;
 
 const STYLE: &str = r#"
@@ -180,7 +180,46 @@ fn departments(html: &mut String, r: &Report) {
             d.review
         );
     }
-    html.push_str("</tbody></table></section>");
+    html.push_str("</tbody></table>");
+    if let Some(store) = &r.store {
+        store_figures(html, store);
+    }
+    html.push_str("</section>");
+}
+
+/// Title of the case store's table inside the departments' section (the print test looks for it).
+pub const STORE_TITLE: &str = "案件库办理情况";
+
+/// The case store's figures per department: open, overdue, closed on time, returned, median days to close.
+fn store_figures(html: &mut String, store: &StoreSection) {
+    let _ = write!(
+        html,
+        r#"<h3>{STORE_TITLE}</h3><p class="note">截至{}，案件库共{}件，其中待分办{}件。按期：在最后一次交办的期限内办结。</p><table><thead><tr><th>承办部门</th><th class="n">在办</th><th class="n">超期</th><th class="n">已办结</th><th class="n">按期办结</th><th class="n">退单</th><th class="n">办结天数中位数</th></tr></thead><tbody>"#,
+        escape(&store.as_of),
+        store.cases,
+        store.with_dispatcher
+    );
+    let line = |html: &mut String, d: &StoreDepartment| {
+        let _ = write!(
+            html,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            escape(&d.name),
+            d.open,
+            d.overdue,
+            d.closed,
+            d.closed_on_time,
+            d.returned,
+            d.median_days_to_close
+                .map_or_else(|| "—".to_string(), |days| format!("{days:.1}"))
+        );
+    };
+    for d in &store.departments {
+        line(html, d);
+    }
+    if store.departments.len() > 1 {
+        line(html, &store.total());
+    }
+    html.push_str("</tbody></table>");
 }
 
 fn review(html: &mut String, r: &Report) {

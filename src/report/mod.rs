@@ -7,6 +7,7 @@
 //! words the distinctive-word counts use, so each complaint is segmented once. This module renders nothing
 //! itself and knows nothing about the command line.
 
+pub mod case_store;
 pub mod html;
 pub mod input;
 pub mod keyness;
@@ -14,6 +15,7 @@ pub mod names;
 mod svg;
 pub mod xlsx;
 
+pub use case_store::{StoreDepartment, StoreSection, batch_of_cases, store_section};
 pub use input::{ReportBatch, ReportColumns, ReportRow, read_batch, triage_rows};
 pub use keyness::{KeyWord, WordCounts, log_likelihood};
 pub use names::category_name;
@@ -133,6 +135,8 @@ pub struct Report {
     /// All such problems, of which `problems` shows the first few.
     pub problems_total: usize,
     pub complaints_in_problems: usize,
+    /// The case store's figures per department, when the report was made with a store.
+    pub store: Option<StoreSection>,
 }
 
 /// Builds the report of `batch`; `previous` are earlier batches' complaints (batch 1…, named by
@@ -172,8 +176,13 @@ pub fn build_report(
             histogram[((confidence.clamp(0.0, 1.0) * 10.0) as usize).min(9)] += 1;
         }
         if !row.label.is_empty() {
-            // Single characters (打, 找, 办) say little on their own in a report.
-            counts.add(&row.label, words.iter().filter(|w| w.chars().count() > 1));
+            // Single characters (打, 找, 办) say little on their own in a report, nor do figures (2023, 30).
+            counts.add(
+                &row.label,
+                words
+                    .iter()
+                    .filter(|w| w.chars().count() > 1 && !w.chars().all(|c| c.is_ascii_digit())),
+            );
         }
     }
     let mut key_words = counts.keywords(options.words_per_category);
@@ -288,9 +297,19 @@ pub fn build_report(
         problems,
         problems_total,
         complaints_in_problems,
+        store: None,
     };
     report.headline = headline(&report);
     report
+}
+
+impl Report {
+    /// Adds the case store's section, and its figures to the headline.
+    pub fn with_store(mut self, section: StoreSection) -> Report {
+        self.store = Some(section);
+        self.headline = headline(&self);
+        self
+    }
 }
 
 /// The summary in the office's own form: 共收集问题N件，涉及…个类别、…个部门；已交办…；已办结…
@@ -339,6 +358,19 @@ pub fn headline(report: &Report) -> String {
         }
     }
     text.push('。');
+    if let Some(store) = &report.store {
+        let total = store.total();
+        text.push_str(&format!(
+            "案件库截至{}：在办{}件（其中超期{}件），已办结{}件（按期{}件），退单{}次，待分办{}件。",
+            store.as_of,
+            total.open,
+            total.overdue,
+            total.closed,
+            total.closed_on_time,
+            total.returned,
+            store.with_dispatcher
+        ));
+    }
     if report.unreadable > 0 {
         text.push_str(&format!("另有{}行无法读取，未计入。", report.unreadable));
     }

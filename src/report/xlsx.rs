@@ -62,6 +62,47 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         sheet.write_number(row, 3, d.review as f64)?;
     }
 
+    if let Some(store) = &report.store {
+        let sheet = workbook.add_worksheet().set_name("案件库")?;
+        header(
+            sheet,
+            &[
+                "承办部门",
+                "部门代码",
+                "在办",
+                "超期",
+                "已办结",
+                "按期办结",
+                "退单",
+                "办结天数中位数",
+            ],
+            &bold,
+        )?;
+        for (i, d) in store.departments.iter().enumerate() {
+            let row = 1 + i as u32;
+            sheet.write_string(row, 0, &d.name)?;
+            sheet.write_string(row, 1, &d.department_id)?;
+            for (column, n) in [d.open, d.overdue, d.closed, d.closed_on_time, d.returned]
+                .into_iter()
+                .enumerate()
+            {
+                sheet.write_number(row, 2 + column as u16, n as f64)?;
+            }
+            if let Some(days) = d.median_days_to_close {
+                sheet.write_number(row, 7, days)?;
+            }
+        }
+        let row = 2 + store.departments.len() as u32;
+        sheet.write_string(
+            row,
+            0,
+            format!(
+                "截至{}，案件库共{}件，待分办{}件",
+                store.as_of, store.cases, store.with_dispatcher
+            ),
+        )?;
+    }
+
     let sheet = workbook.add_worksheet().set_name("复核原因")?;
     header(sheet, &["原因", "件数"], &bold)?;
     for (i, reason) in report.review_reasons.iter().enumerate() {

@@ -16,6 +16,7 @@ pub mod json;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
+pub mod report;
 pub mod triage;
 pub mod web;
 
@@ -88,6 +89,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(health::routes())
         .merge(web::routes())
+        .merge(report::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::record,

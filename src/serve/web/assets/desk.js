@@ -194,6 +194,26 @@ function drawChrome() {
   const who = document.getElementById("who");
   put(who, h("span", { id: "who-name" }, desk.me.name + "（" + shown + "）"));
   if (desk.token) who.append(h("button", { type: "button", id: "logout", onclick: logout }, "退出"));
+  const report = document.getElementById("report-link");
+  report.hidden = !["admin", "dispatcher"].includes(kind);
+  report.onclick = openReport;
+}
+
+/** The report over all cases (/report) in a new tab; fetched with the token, which a plain link would not send. */
+async function openReport(event) {
+  if (!desk.token) return;
+  event.preventDefault();
+  const tab = window.open("", "_blank");
+  try {
+    const response = await fetch("/report", { headers: { Authorization: "Bearer " + desk.token } });
+    if (!response.ok) throw new Error(await response.text());
+    const url = URL.createObjectURL(await response.blob());
+    if (tab) tab.location = url;
+    else location.href = url;
+  } catch (error) {
+    if (tab) tab.close();
+    toast("报告生成失败：" + error.message, true);
+  }
 }
 
 function route() {
