@@ -491,6 +491,8 @@ fn batch_row(case: Case) -> BatchRow {
             department_id: case.suggested_department_id.clone(),
             review: case.review,
             review_reason: None,
+            review_reason_code: None,
+            review_reason_en: None,
             alternatives: Vec::new(),
             secondary_label: None,
             secondary_department: None,
