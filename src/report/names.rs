@@ -1,41 +1,14 @@
-//! The Chinese names office users read: categories (from the taxonomy, `shared/spec/taxonomy.csv`) and review
-//! reasons. A label the table does not know is shown as it is.
+//! The Chinese names office users read: categories (the shipped `models/categories.csv`, as everywhere) and
+//! review reasons. A label the table does not know is shown as it is.
 
 use crate::review::ReviewReason;
-
-const CATEGORY_NAMES: [(&str, &str); 21] = [
-    ("tax", "税收"),
-    ("power_cost", "用电用能成本"),
-    ("financing", "融资贷款"),
-    ("training", "人才培训"),
-    ("labor", "用工社保"),
-    ("land", "用地"),
-    ("property_permit", "房产验收与办证"),
-    ("enforcement", "行政执法"),
-    ("policy_support", "政策扶持"),
-    ("fees", "涉企收费"),
-    ("infrastructure", "基础设施配套"),
-    ("education", "子女入学"),
-    ("environment", "环境保护"),
-    ("fire_safety", "消防"),
-    ("gov_service", "政务服务效能"),
-    ("trade", "外贸出口"),
-    ("market_regulation", "市场监管"),
-    ("payment_arrears", "拖欠企业账款"),
-    ("bidding", "招投标与政府采购"),
-    ("ip_protection", "知识产权保护"),
-    ("not_complaint", "非诉求"),
-];
 
 /// A category's Chinese name; the label itself when unknown, "未分类" when empty.
 pub fn category_name(label: &str) -> String {
     if label.is_empty() {
         return "未分类".into();
     }
-    CATEGORY_NAMES
-        .iter()
-        .find(|(id, _)| *id == label)
-        .map_or_else(|| label.to_string(), |(_, name)| name.to_string())
+    crate::route::category_name(label).to_string()
 }
 
 /// A review reason as office users read it.

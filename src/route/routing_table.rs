@@ -22,12 +22,6 @@ pub struct RoutingTable {
     names: BTreeMap<String, String>,
 }
 
-/// Names of the labels a model reserves for cases no department owns.
-const RESERVED_NAMES: [(&str, &str); 2] = [
-    (crate::pipeline::NOT_A_COMPLAINT, "非诉求"),
-    (crate::pipeline::OUT_OF_SCOPE, "无匹配类别"),
-];
-
 impl RoutingTable {
     /// The shipped table.
     pub fn shipped() -> Self {
@@ -113,11 +107,9 @@ impl RoutingTable {
         self.names
             .get(label)
             .map(String::as_str)
+            // Reserved labels (无匹配类别, 非诉求) route nowhere but have their shipped names all the same.
             .or_else(|| {
-                RESERVED_NAMES
-                    .iter()
-                    .find(|(reserved, _)| *reserved == label)
-                    .map(|(_, name)| *name)
+                crate::pipeline::is_reserved_label(label).then(|| super::category_name(label))
             })
             .unwrap_or(label)
     }
