@@ -106,6 +106,10 @@ pub struct Comparison {
     pub promoted: bool,
     /// Why the candidate was refused; empty when promoted.
     pub refusals: Vec<String>,
+    /// The same reasons in Chinese, with categories by their Chinese names, for the desk. Absent from
+    /// comparisons recorded before it existed.
+    #[serde(default)]
+    pub refusals_zh: Vec<String>,
 }
 
 /// The permutation test of [`SignalTest`].
@@ -167,10 +171,15 @@ pub fn compare(
         })
         .collect();
     let mut refusals = Vec::new();
+    let mut refusals_zh = Vec::new();
     let f1_drop = active.macro_f1 - candidate.macro_f1;
     if f1_drop > rule.max_macro_f1_drop + EPSILON {
         refusals.push(format!(
             "macro-F1 falls by {f1_drop:.4} ({:.4} → {:.4}); at most {:.4} is allowed",
+            active.macro_f1, candidate.macro_f1, rule.max_macro_f1_drop
+        ));
+        refusals_zh.push(format!(
+            "总体分类质量（macro-F1）下降 {f1_drop:.4}（{:.4} → {:.4}），最多允许下降 {:.4}",
             active.macro_f1, candidate.macro_f1, rule.max_macro_f1_drop
         ));
     }
@@ -180,6 +189,14 @@ pub fn compare(
             refusals.push(format!(
                 "recall of '{}' falls by {drop:.4} ({:.4} → {:.4}, {} held-out cases); at most {:.4} is allowed",
                 category.label,
+                category.active_recall,
+                category.candidate_recall,
+                category.support,
+                rule.max_recall_drop
+            ));
+            refusals_zh.push(format!(
+                "「{}」的查全率下降 {drop:.4}（{:.4} → {:.4}，留出 {} 件），最多允许下降 {:.4}",
+                crate::route::category_name(&category.label),
                 category.active_recall,
                 category.candidate_recall,
                 category.support,
@@ -196,6 +213,14 @@ pub fn compare(
             rule.permutations,
             rule.significance
         ));
+        refusals_zh.push(format!(
+            "留出案件的类别与候选模型的一致程度不比随机高（macro-F1 {:.4}，打乱类别后 {:.4}，p = {:.3}，{} 次置换；最多允许 {}）：类别列是否选对？",
+            signal.macro_f1,
+            signal.chance_macro_f1,
+            signal.p_value,
+            rule.permutations,
+            rule.significance
+        ));
     }
     Comparison {
         rule,
@@ -205,6 +230,7 @@ pub fn compare(
         categories,
         promoted: refusals.is_empty(),
         refusals,
+        refusals_zh,
     }
 }
 
@@ -266,6 +292,13 @@ mod tests {
             comparison.refusals[0].contains("recall of 'a' falls by 0.2000"),
             "{:?}",
             comparison.refusals
+        );
+        // The desk reads the same reason in Chinese, one for one.
+        assert_eq!(comparison.refusals_zh.len(), comparison.refusals.len());
+        assert!(
+            comparison.refusals_zh[0].starts_with("「a」的查全率下降 0.2000"),
+            "{:?}",
+            comparison.refusals_zh
         );
         // A drop of exactly the allowed amount passes.
         let rule = PromotionRule {

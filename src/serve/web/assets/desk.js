@@ -255,6 +255,12 @@ function decisionRow(d) {
 
 const DECISION_HEADERS = ["编号", "诉求内容（标黄为判断依据）", "类别", "承办部门", "置信度", "复核"];
 
+// The promotion rule's reasons, in Chinese when the comparison has them (older records have English only).
+function refusalText(c) {
+  const reasons = c.refusals_zh && c.refusals_zh.length ? c.refusals_zh : c.refusals;
+  return reasons.join("；");
+}
+
 function reviewReasonName(reason) {
   const names = {
     "confidence below": "把握不足",
@@ -853,13 +859,13 @@ function drawComparison(box, report) {
     ? h("div", { id: "retrain-decision" },
       h("p", { id: "retrain-verdict", class: c.promoted ? "ok" : "err" }, c.promoted
         ? `候选版本 ${report.candidate_version} 不比在用模型差，规则建议启用。`
-        : `规则建议不启用候选版本 ${report.candidate_version}：${c.refusals.join("；")}`),
+        : `规则建议不启用候选版本 ${report.candidate_version}：${refusalText(c)}`),
       h("div", { class: "row" },
         h("button", { type: "button", class: "primary", id: "promote", onclick: () => decideCandidate(report, true) }, `启用版本 ${report.candidate_version}`),
         h("button", { type: "button", id: "decline", onclick: () => decideCandidate(report, false) }, `不启用，继续用版本 ${report.active_version}`)))
     : c.promoted
       ? h("p", { class: "ok", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 不比在用模型差，已启用。`)
-      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${c.refusals.join("；")}`);
+      : h("p", { class: "err", id: "retrain-verdict" }, `候选版本 ${report.candidate_version} 未启用：${refusalText(c)}`);
   put(box,
     h("p", { id: "retrain-held-out" }, `新销号案件 ${report.selection.learned + report.selection.held_out} 件：${report.selection.learned} 件用于学习，${report.selection.held_out} 件留出比较（两个模型都没学过）。`),
     h("p", { class: "small muted" }, "宏平均 F1：" + EXPLAIN.macro_f1 + " 召回率：该类别的案件有多少被分到了这一类。"),
