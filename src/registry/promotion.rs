@@ -195,7 +195,7 @@ pub fn compare(
                 rule.max_recall_drop
             ));
             refusals_zh.push(format!(
-                "「{}」的查全率下降 {drop:.4}（{:.4} → {:.4}，留出 {} 件），最多允许下降 {:.4}",
+                "「{}」的召回率下降 {drop:.4}（{:.4} → {:.4}，留出 {} 件），最多允许下降 {:.4}",
                 crate::route::category_name(&category.label),
                 category.active_recall,
                 category.candidate_recall,
@@ -296,7 +296,7 @@ mod tests {
         // The desk reads the same reason in Chinese, one for one.
         assert_eq!(comparison.refusals_zh.len(), comparison.refusals.len());
         assert!(
-            comparison.refusals_zh[0].starts_with("「a」的查全率下降 0.2000"),
+            comparison.refusals_zh[0].starts_with("「a」的召回率下降 0.2000"),
             "{:?}",
             comparison.refusals_zh
         );
