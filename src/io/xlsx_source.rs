@@ -19,11 +19,14 @@ const READ_AHEAD_ROWS: usize = 1024;
 const HEADER_SEARCH_ROWS: usize = 10;
 
 pub struct XlsxSource {
+    path: PathBuf,
     rows: Receiver<NextRow>,
     /// The header row's names.
     names: Vec<String>,
     received: u64,
     total: Option<u64>,
+    /// Whether the reader said the sheet ended (or reading stopped with an error).
+    ended: bool,
 }
 
 impl XlsxSource {
@@ -51,22 +54,44 @@ impl XlsxSource {
             .recv()
             .map_err(|_| bad(path, "the workbook reader stopped".into()))??;
         Ok(XlsxSource {
+            path: path.to_path_buf(),
             rows: rows_rx,
             names,
             received: 0,
             total,
+            ended: false,
         })
     }
 }
 
 impl RecordSource for XlsxSource {
     fn next_row(&mut self) -> NextRow {
-        // A closed channel is the end of the sheet: the reader sends any error before it stops.
-        let next = self.rows.recv().unwrap_or(Ok(None));
-        if let Ok(Some(_)) = next {
-            self.received += 1;
+        if self.ended {
+            return Ok(None);
         }
-        next
+        match self.rows.recv() {
+            Ok(Ok(Some(row))) => {
+                self.received += 1;
+                Ok(Some(row))
+            }
+            Ok(end_or_error) => {
+                self.ended = true;
+                end_or_error
+            }
+            // The reader ends the sheet with an explicit end, or an error: a channel that closes without either
+            // means the reader stopped (a panic in the workbook library, found by fuzzing), and the rows after
+            // this one would otherwise be lost without a word.
+            Err(_) => {
+                self.ended = true;
+                Err(bad(
+                    &self.path,
+                    format!(
+                        "the workbook reader stopped after data row {} before the end of the sheet: the file may be damaged; re-save it in Excel or export it as CSV",
+                        self.received
+                    ),
+                ))
+            }
+        }
     }
 
     fn progress(&self) -> (u64, Option<u64>) {
@@ -136,7 +161,11 @@ impl SheetReader {
         let mut header = Some(header);
         let result = self.read(&mut header);
         let outcome = match result {
-            Ok(()) => return,
+            Ok(()) => {
+                // The end of the sheet, said explicitly: a closed channel alone means the reader failed.
+                let _ = self.rows.send(Ok(None));
+                return;
+            }
             Err(e) => e,
         };
         // Before the header the error goes to the opener, after it to the consumer of rows.
@@ -306,5 +335,69 @@ impl SheetReader {
             fields,
             extra,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(rows: Receiver<NextRow>) -> XlsxSource {
+        XlsxSource {
+            path: PathBuf::from("cases.xlsx"),
+            rows,
+            names: vec!["text".into()],
+            received: 0,
+            total: None,
+            ended: false,
+        }
+    }
+
+    #[test]
+    fn a_reader_that_stops_without_an_end_is_an_error_not_the_end_of_the_sheet() {
+        let (sender, receiver) = sync_channel::<NextRow>(1);
+        drop(sender);
+        let error = source(receiver).next_row().unwrap_err().to_string();
+        assert!(error.contains("cases.xlsx"), "{error}");
+        assert!(error.contains("stopped after data row 0"), "{error}");
+    }
+
+    #[test]
+    fn the_explicit_end_ends_the_sheet_for_good() {
+        let (sender, receiver) = sync_channel::<NextRow>(1);
+        sender.send(Ok(None)).unwrap();
+        drop(sender);
+        let mut source = source(receiver);
+        assert!(source.next_row().unwrap().is_none());
+        assert!(source.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_cell_reference_past_every_column_is_read_to_an_end_or_an_error() {
+        // Found by fuzzing: calamine's column arithmetic overflows on this sheet's cell reference, a panic where
+        // overflow is checked (debug builds). Either way reading must end with rows and an end, or an error.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("overflow.xlsx");
+        std::fs::write(
+            &path,
+            include_bytes!("../../tests/fixtures/fuzz/xlsx_column_overflow.xlsx"),
+        )
+        .unwrap();
+        let columns = Columns {
+            text: "text".into(),
+            id: Some("id".into()),
+            label: None,
+            extra: vec!["date".into()],
+        };
+        let Ok(mut source) = XlsxSource::open(&path, None, &columns) else {
+            return;
+        };
+        for _ in 0..100_000 {
+            match source.next_row() {
+                Ok(Some(_)) => continue,
+                Ok(None) | Err(_) => return,
+            }
+        }
+        panic!("reading did not end");
     }
 }
