@@ -1,13 +1,14 @@
 //! `triage clusters`: group complaints that describe the same concrete problem (共性问题) and write one row per
 //! input row with its group; `--previous` marks problems raised again; `--evaluate` scores against a gold column.
 
+use super::input::file_name;
 use crate::cluster::{
     CLUSTER_COLUMNS, ClusterParams, Complaint, ComplaintColumns, Similarity, cluster,
     cluster_fields, read_complaints, score_clustering, unreadable_cluster_fields,
 };
 use crate::io::{EncodingChoice, InputFormat, OutputFormat, ReadOptions, open_sink};
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -208,11 +209,4 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }

@@ -76,3 +76,11 @@ pub fn warn_unusable_rows<'a>(path: &Path, rows: impl Iterator<Item = (u64, &'a 
         );
     }
 }
+
+/// A file's name without its folder, as reports name their sources (the whole path when it has no name).
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}

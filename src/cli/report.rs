@@ -1,7 +1,7 @@
 //! `triage report`: the batch report (HTML, JSON or XLSX by the output's extension) — headline figures,
 //! categories and departments, review, confidence, distinctive words, recurring problems, examples.
 
-use super::input::load_model;
+use super::input::{file_name, load_model};
 use crate::cluster::{ComplaintColumns, read_complaints};
 use crate::io::{EncodingChoice, InputFormat, ReadOptions};
 use crate::report::{
@@ -157,11 +157,4 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(3)
     })
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
 }
