@@ -8,7 +8,7 @@
 //! - Char n-grams never span a space; words that are only punctuation or spaces give no word features (their
 //!   characters still give char n-grams).
 
-use super::feature_table::FeatureTable;
+use super::feature_table::{FeatureTable, MAX_FEATURES};
 use super::hashing::{TermKind, bigram_hash, extend_hash, term_hash};
 use super::{AnalyzedText, Featurizer, SparseVector};
 use crate::error::TriageError;
@@ -135,9 +135,13 @@ impl TfidfFeaturizer {
         // Most frequent first (ties by hash, so every run agrees): the features most texts use get the lowest
         // indices, and their IDF values and classifier weights share a few cache lines.
         kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        if let Some(limit) = params.max_features {
-            kept.truncate(limit);
-        }
+        // The lookup table indexes at most `MAX_FEATURES` terms (16.7 million), whatever the limit asked for.
+        kept.truncate(
+            params
+                .max_features
+                .unwrap_or(MAX_FEATURES)
+                .min(MAX_FEATURES),
+        );
         let n = texts.len() as f64;
         let idf = kept
             .iter()
@@ -189,7 +193,7 @@ impl TfidfFeaturizer {
 
     fn index(&self) -> &FeatureTable {
         self.index
-            .get_or_init(|| FeatureTable::new(&self.term_hashes, &self.idf))
+            .get_or_init(|| FeatureTable::new(&self.term_hashes))
     }
 
     /// Features in the vocabulary.
@@ -201,6 +205,12 @@ impl TfidfFeaturizer {
     pub fn check_shape(&self) -> Result<(), String> {
         // A damaged file can decode into settings training would refuse (a 0-character n-gram, say).
         self.params.check().map_err(|e| e.to_string())?;
+        if self.term_hashes.len() > MAX_FEATURES {
+            return Err(format!(
+                "the vocabulary has {} terms, more than the {MAX_FEATURES} a model can use",
+                self.term_hashes.len()
+            ));
+        }
         if self.term_hashes.len() != self.idf.len() {
             return Err(format!(
                 "the vocabulary has {} terms but {} IDF values",
@@ -242,7 +252,6 @@ struct TransformScratch {
     /// Every entry is `u32::MAX` between calls: a call resets the slots it used.
     position_of: Vec<u32>,
     used_slots: Vec<usize>,
-    idfs: Vec<f32>,
     counts: Vec<u32>,
 }
 
@@ -257,7 +266,6 @@ impl TfidfFeaturizer {
             hashes,
             position_of,
             used_slots,
-            idfs,
             counts,
         } = scratch;
         hashes.clear();
@@ -274,14 +282,13 @@ impl TfidfFeaturizer {
         }
         let table = &mut position_of[..capacity];
         used_slots.clear();
-        idfs.clear();
         counts.clear();
         let mut features: Vec<u32> = Vec::with_capacity(hashes.len() / 2);
         for (i, &hash) in hashes.iter().enumerate() {
             if let Some(&ahead) = hashes.get(i + AHEAD) {
                 index.prefetch(ahead);
             }
-            let Some((feature, idf)) = index.get_weighted(hash) else {
+            let Some(feature) = index.get(hash) else {
                 continue;
             };
             let mut slot =
@@ -292,7 +299,6 @@ impl TfidfFeaturizer {
                     table[slot] = features.len() as u32;
                     used_slots.push(slot);
                     features.push(feature);
-                    idfs.push(idf);
                     counts.push(1);
                     break;
                 }
@@ -308,8 +314,8 @@ impl TfidfFeaturizer {
         }
         let values = counts
             .iter()
-            .zip(idfs.iter())
-            .map(|(&count, &idf)| self.term_frequency(count) * idf)
+            .zip(features.iter())
+            .map(|(&count, &feature)| self.term_frequency(count) * self.idf[feature as usize])
             .collect();
         let mut vector = SparseVector {
             indices: features,
