@@ -249,9 +249,9 @@ impl TfidfFeaturizer {
 #[derive(Default)]
 struct TransformScratch {
     hashes: Vec<u64>,
-    /// Every entry is `u32::MAX` between calls: a call resets the slots it used.
+    /// Where each feature is in the text's feature list; every entry is `u32::MAX` between calls: a call resets
+    /// those it used.
     position_of: Vec<u32>,
-    used_slots: Vec<usize>,
     counts: Vec<u32>,
 }
 
@@ -265,23 +265,18 @@ impl TfidfFeaturizer {
         let TransformScratch {
             hashes,
             position_of,
-            used_slots,
             counts,
         } = scratch;
         hashes.clear();
-        for_each_term(&self.params, text, |occurrence| {
-            hashes.push(occurrence.hash)
-        });
+        term_hashes(&self.params, text, hashes);
         // Look up in a second pass, prefetching slots well ahead so the cache misses overlap, and count each
         // feature's occurrences in a small per-text hash table (cheaper than sorting every occurrence).
         const AHEAD: usize = 16;
-        let capacity = (hashes.len() * 2).next_power_of_two().max(16);
-        let shift = 64 - capacity.trailing_zeros();
-        if position_of.len() < capacity {
-            position_of.resize(capacity, u32::MAX);
+        // One counting slot per feature of the vocabulary (200 KB for 50,000), indexed directly: no hashing and
+        // no probing, and the most frequent features, which most lookups hit, share a few cache lines.
+        if position_of.len() < self.term_hashes.len() {
+            position_of.resize(self.term_hashes.len(), u32::MAX);
         }
-        let table = &mut position_of[..capacity];
-        used_slots.clear();
         counts.clear();
         let mut features: Vec<u32> = Vec::with_capacity(hashes.len() / 2);
         for (i, &hash) in hashes.iter().enumerate() {
@@ -291,26 +286,17 @@ impl TfidfFeaturizer {
             let Some(feature) = index.get(hash) else {
                 continue;
             };
-            let mut slot =
-                (u64::from(feature).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
-            loop {
-                let position = table[slot];
-                if position == u32::MAX {
-                    table[slot] = features.len() as u32;
-                    used_slots.push(slot);
-                    features.push(feature);
-                    counts.push(1);
-                    break;
-                }
-                if features[position as usize] == feature {
-                    counts[position as usize] += 1;
-                    break;
-                }
-                slot = (slot + 1) & (capacity - 1);
+            let position = &mut position_of[feature as usize];
+            if *position == u32::MAX {
+                *position = features.len() as u32;
+                features.push(feature);
+                counts.push(1);
+            } else {
+                counts[*position as usize] += 1;
             }
         }
-        for &slot in used_slots.iter() {
-            table[slot] = u32::MAX;
+        for &feature in &features {
+            position_of[feature as usize] = u32::MAX;
         }
         let values = counts
             .iter()
@@ -346,6 +332,50 @@ fn is_word_like(word: &str) -> bool {
         '\u{FF01}'..='\u{FF0F}' | '\u{FF1A}'..='\u{FF20}' => false,
         _ => c.is_alphanumeric(),
     })
+}
+
+/// The hashes of every term occurrence of the text, in [`for_each_term`]'s order, without their positions: what
+/// `transform` needs, with the common char 1–2-gram setting done in one plain loop.
+fn term_hashes(params: &TfidfParams, text: &AnalyzedText, hashes: &mut Vec<u64>) {
+    if params.char_ngram_min != 1 || params.char_ngram_max != 2 {
+        for_each_term(params, text, |occurrence| hashes.push(occurrence.hash));
+        return;
+    }
+    let normalized = text.normalized.as_str();
+    hashes.reserve(normalized.len() * 2 / 3 + text.words.len() * 2 + 4);
+    let empty = term_hash(TermKind::Char, "");
+    let bytes = normalized.as_bytes();
+    let mut previous: Option<u64> = None;
+    for (byte_start, c) in normalized.char_indices() {
+        if c == ' ' {
+            previous = None;
+            continue;
+        }
+        let char_bytes = &bytes[byte_start..byte_start + c.len_utf8()];
+        let unigram = extend_hash(empty, char_bytes);
+        hashes.push(unigram);
+        if let Some(previous) = previous {
+            hashes.push(extend_hash(previous, char_bytes));
+        }
+        previous = Some(unigram);
+    }
+    if params.word_ngram_max > 0 {
+        let mut previous: Option<&str> = None;
+        for word in &text.words {
+            let word_text = word.text(normalized);
+            if !is_word_like(word_text) {
+                previous = None;
+                continue;
+            }
+            hashes.push(term_hash(TermKind::Word, word_text));
+            if params.word_ngram_max >= 2
+                && let Some(previous_text) = previous
+            {
+                hashes.push(bigram_hash(previous_text, word_text));
+            }
+            previous = Some(word_text);
+        }
+    }
 }
 
 /// Calls `emit` for every term occurrence of the text: char n-grams in the order of their last char, then words
@@ -450,6 +480,41 @@ mod tests {
                 "U+{:04X}",
                 c as u32
             );
+        }
+    }
+
+    #[test]
+    fn the_plain_hash_loop_gives_every_term_in_the_same_order() {
+        let texts = [
+            "企业反映贷款难贷款贵，银行贷款期限只有三个月",
+            "電費 上漲 abc 123，企業負擔重",
+            "  两个  空格 ",
+            "",
+            "a",
+        ];
+        for (words, chars) in [
+            (1, (1, 2)),
+            (2, (1, 2)),
+            (0, (1, 2)),
+            (1, (1, 3)),
+            (1, (2, 3)),
+        ] {
+            let params = TfidfParams {
+                word_ngram_max: words,
+                char_ngram_min: chars.0,
+                char_ngram_max: chars.1,
+                ..TfidfParams::default()
+            };
+            for text in texts {
+                let analyzed = analyze(text);
+                let mut expected = Vec::new();
+                for_each_term(&params, &analyzed, |occurrence| {
+                    expected.push(occurrence.hash)
+                });
+                let mut hashes = Vec::new();
+                term_hashes(&params, &analyzed, &mut hashes);
+                assert_eq!(hashes, expected, "{text:?} with {params:?}");
+            }
         }
     }
 
