@@ -105,6 +105,11 @@ impl FieldDecoder {
     /// The text of a field, or why it is not valid in the encoding.
     pub fn decode<'a>(&self, bytes: &'a [u8]) -> Result<Cow<'a, str>, String> {
         if self.encoding == UTF_8 {
+            // simdutf8 checks 16–32 bytes at a time where std goes char by char through Chinese text (3% of a
+            // batch's instructions); std's error says where a bad field goes wrong.
+            if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
+                return Ok(Cow::Borrowed(text));
+            }
             return std::str::from_utf8(bytes)
                 .map(Cow::Borrowed)
                 .map_err(|e| format!("not valid UTF-8 (byte {})", e.valid_up_to()));
