@@ -14,9 +14,10 @@
 
 use super::input::load_model;
 use crate::batch::{BatchProgress, triage_table_in};
+use crate::cli::input::TableArgs;
 use crate::io::{
-    Columns, EncodingChoice, InputFormat, OutputFormat, OutputLayout, ReadOptions, RejectsFile,
-    SinkOptions, SplitBy, TableReader, decision_header, open_sink_with,
+    Columns, OutputFormat, OutputLayout, RejectsFile, SinkOptions, SplitBy, TableReader,
+    decision_header, open_sink_with,
 };
 use crate::lang::Lang;
 use crate::route::RoutingTable;
@@ -56,19 +57,11 @@ pub struct ClassifyArgs {
     /// XLSX: one sheet per department or label; with a folder as --output, one 交办单 file per value.
     #[arg(long, value_enum)]
     pub split_by: Option<SplitBy>,
-    /// Format of the input (default: from its extension; CSV for `-` or an unknown extension).
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// Format of the output (default: from its extension; CSV for `-` or an unknown extension).
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Encoding of a CSV, TSV or JSONL input: `auto` (UTF-8; GB18030 when the bytes are not UTF-8) or a name
-    /// such as utf-8, gbk, gb18030, big5, utf-16le.
-    #[arg(long, default_value = "auto")]
-    pub encoding: String,
-    /// Worksheet of an XLSX input (default: the first).
-    #[arg(long)]
-    pub sheet: Option<String>,
     /// Write rows that get no decision (unreadable rows, empty text) to this CSV file, with their row number and
     /// the reason, instead of to the output.
     #[arg(long)]
@@ -76,12 +69,6 @@ pub struct ClassifyArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Column holding the complaint text.
-    #[arg(long, default_value = "text")]
-    pub text_column: String,
-    /// Column carried to the output as the row's id (the row number when absent).
-    #[arg(long, default_value = "id")]
-    pub id_column: String,
     /// Routing table CSV that overrides the one saved in the model.
     #[arg(long)]
     pub routing: Option<PathBuf>,
@@ -109,14 +96,10 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
         );
         pipeline.review.secondary_threshold = threshold;
     }
-    let options = ReadOptions {
-        format: args.input_format,
-        encoding: EncodingChoice::parse(&args.encoding).map_err(anyhow::Error::msg)?,
-        sheet: args.sheet.clone(),
-    };
+    let options = args.table.read_options()?;
     let columns = Columns {
-        text: args.text_column.clone(),
-        id: Some(args.id_column.clone()),
+        text: args.table.text_column.clone(),
+        id: Some(args.table.id_column.clone()),
         label: None,
         extra: Vec::new(),
     };
@@ -135,8 +118,8 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         OutputLayout::keeping_input(
             reader.columns(),
-            &args.text_column,
-            Some(&args.id_column),
+            &args.table.text_column,
+            Some(&args.table.id_column),
             &header,
         )
     };

@@ -2,11 +2,12 @@
 //! input row with its group; `--previous` marks problems raised again; `--evaluate` scores against a gold column.
 
 use super::input::file_name;
+use crate::cli::input::TableArgs;
 use crate::cluster::{
     CLUSTER_COLUMNS, ClusterParams, Complaint, ComplaintColumns, Similarity, cluster,
     cluster_fields, read_complaints, score_clustering, unreadable_cluster_fields,
 };
-use crate::io::{EncodingChoice, InputFormat, OutputFormat, ReadOptions, open_sink};
+use crate::io::{OutputFormat, open_sink};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,19 +24,10 @@ pub struct ClustersArgs {
     /// Where to write one row per input row, `-` for standard output (CSV, TSV, JSONL or XLSX by extension).
     #[arg(long, default_value = "-")]
     pub output: PathBuf,
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
+    #[command(flatten)]
+    pub table: TableArgs,
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Encoding of a text input: `auto` or a name such as gbk.
-    #[arg(long, default_value = "auto")]
-    pub encoding: String,
-    #[arg(long)]
-    pub sheet: Option<String>,
-    #[arg(long, default_value = "text")]
-    pub text_column: String,
-    #[arg(long, default_value = "id")]
-    pub id_column: String,
     /// Column with the complaint's date (optional in the table).
     #[arg(long, default_value = "date")]
     pub date_column: String,
@@ -82,14 +74,10 @@ pub fn run(args: ClustersArgs) -> anyhow::Result<ExitCode> {
         "--lone-coverage must not be negative, got {}",
         args.lone_coverage
     );
-    let options = ReadOptions {
-        format: args.input_format,
-        encoding: EncodingChoice::parse(&args.encoding).map_err(anyhow::Error::msg)?,
-        sheet: args.sheet.clone(),
-    };
+    let options = args.table.read_options()?;
     let columns = ComplaintColumns {
-        text: args.text_column.clone(),
-        id: args.id_column.clone(),
+        text: args.table.text_column.clone(),
+        id: args.table.id_column.clone(),
         date: args.date_column.clone(),
         enterprise: args.enterprise_column.clone(),
         gold: args.evaluate.clone(),

@@ -2,9 +2,44 @@
 
 use crate::error::TriageError;
 
+use crate::io::{EncodingChoice, InputFormat, ReadOptions};
 use crate::pipeline::{Example, Pipeline, model_file};
 use crate::registry::{Registry, read_labelled};
+use clap::Args;
 use std::path::Path;
+
+/// How an input table is read, the same for `classify`, `clusters` and `report`: its format, encoding and sheet,
+/// and the text and id columns.
+#[derive(Debug, Clone, Args)]
+pub struct TableArgs {
+    /// Format of the input (default: from its extension; CSV for `-` or an unknown extension).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Encoding of a CSV, TSV or JSONL input: `auto` (UTF-8; GB18030 when the bytes are not UTF-8) or a name
+    /// such as utf-8, gbk, gb18030, big5, utf-16le.
+    #[arg(long, default_value = "auto")]
+    pub encoding: String,
+    /// Worksheet of an XLSX input (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Column holding the complaint text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// Column with the row's id (the row number when absent).
+    #[arg(long, default_value = "id")]
+    pub id_column: String,
+}
+
+impl TableArgs {
+    /// The reader's options; an unknown encoding name is an error.
+    pub fn read_options(&self) -> anyhow::Result<ReadOptions> {
+        Ok(ReadOptions {
+            format: self.input_format,
+            encoding: EncodingChoice::parse(&self.encoding).map_err(anyhow::Error::msg)?,
+            sheet: self.sheet.clone(),
+        })
+    }
+}
 
 /// The built-in model's card (`models/default.card.json`; empty when the build had no model).
 const DEFAULT_MODEL_CARD: &str = include_str!(concat!(env!("OUT_DIR"), "/default.card.json"));

@@ -2,8 +2,8 @@
 //! categories and departments, review, confidence, distinctive words, recurring problems, examples.
 
 use super::input::{file_name, load_model};
+use crate::cli::input::TableArgs;
 use crate::cluster::{ComplaintColumns, read_complaints};
-use crate::io::{EncodingChoice, InputFormat, ReadOptions};
 use crate::report::{
     ReportColumns, ReportFormat, ReportOptions, build_report, read_batch, store_section,
     write_report,
@@ -38,16 +38,8 @@ pub struct ReportArgs {
     pub format: Option<ReportFormat>,
     #[arg(long, default_value = "企业诉求办理情况报告")]
     pub title: String,
-    #[arg(long, value_enum)]
-    pub input_format: Option<InputFormat>,
-    #[arg(long, default_value = "auto")]
-    pub encoding: String,
-    #[arg(long)]
-    pub sheet: Option<String>,
-    #[arg(long, default_value = "text")]
-    pub text_column: String,
-    #[arg(long, default_value = "id")]
-    pub id_column: String,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// A column of categories: when present, the batch is taken as triaged.
     #[arg(long, default_value = "label")]
     pub label_column: String,
@@ -68,14 +60,10 @@ pub struct ReportArgs {
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let pipeline = load_model(args.model.as_deref())?;
-    let options = ReadOptions {
-        format: args.input_format,
-        encoding: EncodingChoice::parse(&args.encoding).map_err(anyhow::Error::msg)?,
-        sheet: args.sheet.clone(),
-    };
+    let options = args.table.read_options()?;
     let columns = ReportColumns {
-        text: args.text_column.clone(),
-        id: args.id_column.clone(),
+        text: args.table.text_column.clone(),
+        id: args.table.id_column.clone(),
         label: args.label_column.clone(),
         date: args.date_column.clone(),
         enterprise: args.enterprise_column.clone(),
@@ -83,8 +71,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let batch = read_batch(&args.input, &columns, &options, &pipeline)?;
     let complaint_columns = ComplaintColumns {
-        text: args.text_column.clone(),
-        id: args.id_column.clone(),
+        text: args.table.text_column.clone(),
+        id: args.table.id_column.clone(),
         date: args.date_column.clone(),
         enterprise: args.enterprise_column.clone(),
         gold: None,
