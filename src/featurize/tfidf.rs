@@ -359,23 +359,7 @@ fn term_hashes(params: &TfidfParams, text: &AnalyzedText, hashes: &mut Vec<u64>)
         }
         previous = Some(unigram);
     }
-    if params.word_ngram_max > 0 {
-        let mut previous: Option<&str> = None;
-        for word in &text.words {
-            let word_text = word.text(normalized);
-            if !is_word_like(word_text) {
-                previous = None;
-                continue;
-            }
-            hashes.push(term_hash(TermKind::Word, word_text));
-            if params.word_ngram_max >= 2
-                && let Some(previous_text) = previous
-            {
-                hashes.push(bigram_hash(previous_text, word_text));
-            }
-            previous = Some(word_text);
-        }
-    }
+    for_each_word_term(params, text, |occurrence| hashes.push(occurrence.hash));
 }
 
 /// Calls `emit` for every term occurrence of the text: char n-grams in the order of their last char, then words
@@ -417,6 +401,16 @@ fn for_each_term(params: &TfidfParams, text: &AnalyzedText, mut emit: impl FnMut
             }
         }
     }
+    for_each_word_term(params, text, emit);
+}
+
+/// Calls `emit` for every word and word bigram of the text, in text order.
+fn for_each_word_term(
+    params: &TfidfParams,
+    text: &AnalyzedText,
+    mut emit: impl FnMut(TermOccurrence),
+) {
+    let normalized = text.normalized.as_str();
     if params.word_ngram_max > 0 {
         let mut previous: Option<(&str, u32)> = None;
         for word in &text.words {
